@@ -1,0 +1,161 @@
+"""Test-session configuration for ntkverify (DESIGN.md "Running it").
+
+* Hypothesis profiles ``dev`` (default), ``ci`` (derandomized; selected automatically when the ``CI``
+  environment variable is set) and ``thorough``; choose with ``--ntk-profile`` or ``NTK_PROFILE``.
+  The profile also fixes the size budget of the scenario strategies (``NTK_BUDGET``), so profiles
+  scale sizes, not only example counts.
+* ``--ntk-seed``: the session seed from which every trial seed derives (default fixed).
+* BLAS threads are capped per xdist worker (threadpoolctl) so that ``-n auto`` does not oversubscribe.
+* Every check writes a result record through a per-worker append-only sink; at the end of the session
+  the controller merges all workers' records (a crashed worker loses at most its record in flight),
+  writes them to the results directory and prints a per-statement summary.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from generators.seeds import DEFAULT_SESSION_SEED
+
+ROOT = Path(__file__).resolve().parent
+PROFILES = ("dev", "ci", "thorough")
+
+_common = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=8, **_common)
+settings.register_profile("ci", max_examples=12, derandomize=True, **_common)
+settings.register_profile("thorough", max_examples=100, **_common)
+
+
+def _default_profile() -> str:
+    if os.environ.get("NTK_PROFILE"):
+        return os.environ["NTK_PROFILE"]
+    return "ci" if os.environ.get("CI") else "dev"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("ntkverify")
+    group.addoption("--ntk-profile", choices=PROFILES, default=None,
+                    help="size/example profile: dev (default), ci (default when CI is set), thorough")
+    group.addoption("--ntk-seed", type=int, default=None,
+                    help=f"session seed for all Monte Carlo trials (default {DEFAULT_SESSION_SEED})")
+    group.addoption("--ntk-results", default=None,
+                    help="directory for result records (default .ntk-results/<timestamp>)")
+    group.addoption("--ntk-alpha", type=float, default=1e-6,
+                    help="total false-alarm rate of the run, split over its assertions (default 1e-6)")
+
+
+def _blas_threads_per_worker(config) -> int:
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def pytest_configure(config):
+    profile = config.getoption("--ntk-profile") or _default_profile()
+    if profile not in PROFILES:
+        raise pytest.UsageError(f"NTK_PROFILE must be one of {PROFILES}, got {profile!r}")
+    os.environ["NTK_PROFILE"] = profile
+    os.environ.setdefault("NTK_BUDGET", profile)
+    settings.load_profile(profile)
+    seed = config.getoption("--ntk-seed")
+    config.ntk_seed = DEFAULT_SESSION_SEED if seed is None else seed
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:  # controller (or a run without xdist)
+        results = config.getoption("--ntk-results") or str(
+            ROOT / ".ntk-results" / time.strftime("%Y%m%dT%H%M%S")
+        )
+        config.ntk_results_dir = Path(results)
+        config.ntk_results_dir.mkdir(parents=True, exist_ok=True)
+        config.ntk_worker_id = "main"
+    else:
+        config.ntk_results_dir = Path(workerinput["ntk_results_dir"])
+        config.ntk_worker_id = workerinput["workerid"]
+        from threadpoolctl import threadpool_limits
+
+        config._ntk_blas_limit = threadpool_limits(limits=_blas_threads_per_worker(config))
+    config.ntk_profile = profile
+
+
+def pytest_configure_node(node):
+    """xdist controller hook: tell each worker where to write its records."""
+    node.workerinput["ntk_results_dir"] = str(node.config.ntk_results_dir)
+
+
+@pytest.fixture(scope="session")
+def session_seed(pytestconfig) -> int:
+    return pytestconfig.ntk_seed
+
+
+@pytest.fixture(scope="session")
+def ntk_profile(pytestconfig) -> str:
+    return pytestconfig.ntk_profile
+
+
+# ------------------------------------------------------------------------------ checks and records
+MAX_ASSERTIONS = 10_000
+"""Upper bound on the probabilistic assertions one run may make, fixed before sampling: the run's total
+false-alarm rate ``--ntk-alpha`` is split evenly (Bonferroni) over this many, so every assertion uses
+``alpha = total / MAX_ASSERTIONS`` whatever subset of tests is selected (verdicts do not depend on
+``-k``). The session summary says how many were made and fails the guarantee loudly if it is exceeded."""
+
+
+@pytest.fixture(scope="session")
+def record_sink(pytestconfig):
+    from theorems.records import RecordSink
+
+    sink = RecordSink(pytestconfig.ntk_results_dir, worker_id=pytestconfig.ntk_worker_id)
+    yield sink
+    sink.close()
+
+
+@pytest.fixture
+def ntk_context(request, pytestconfig, record_sink):
+    """The :class:`theorems.harness.Context` of one test: seed, per-assertion alpha, sink, replay command."""
+    from theorems.harness import Context
+
+    seed = pytestconfig.ntk_seed
+    nodeid = request.node.nodeid
+    replay = f"pytest '{nodeid}' --ntk-seed {seed} --ntk-profile {pytestconfig.ntk_profile} -p no:randomly"
+    return Context(
+        session_seed=seed,
+        alpha=pytestconfig.getoption("--ntk-alpha") / MAX_ASSERTIONS,
+        tolerance=0.1,
+        sink=record_sink,
+        test_id=nodeid,
+        replay=replay,
+    )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    from theorems.records import merge_records, write_merged
+    from theorems.statement import REGISTRY
+
+    try:
+        records = merge_records(config.ntk_results_dir, statement_order=REGISTRY.ids(), strict=False)
+    except FileNotFoundError:
+        records = []
+    config.ntk_records = records
+    if records:
+        write_merged(records, config.ntk_results_dir / "records.json")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if hasattr(config, "workerinput"):
+        return
+    records = getattr(config, "ntk_records", None)
+    if not records:
+        return
+    from theorems.summary import summary_lines
+
+    tr = terminalreporter
+    tr.section("ntkverify: verdicts per statement")
+    for line in summary_lines(records, max_assertions=MAX_ASSERTIONS):
+        tr.write_line(line)
+    tr.write_line(f"records: {config.ntk_results_dir / 'records.json'}  (session seed {config.ntk_seed}, profile {config.ntk_profile})")
