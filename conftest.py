@@ -141,8 +141,10 @@ def pytest_sessionfinish(session, exitstatus):
     config = session.config
     if hasattr(config, "workerinput"):
         return
+    from theorems.catalog import load_all
     from theorems.records import merge_records, write_merged
-    from theorems.statement import REGISTRY
+
+    REGISTRY = load_all()
 
     try:
         records = merge_records(config.ntk_results_dir, statement_order=REGISTRY.ids(), strict=False)
