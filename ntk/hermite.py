@@ -63,6 +63,8 @@ def hermite_functions(x, r_max: int) -> np.ndarray:
     ``h_{r+1} = (x h_r − √r h_{r−1})/√(r+1)``."""
     r_max = check_positive_int(r_max, "r_max", minimum=0)
     x = np.asarray(x, dtype=np.float64)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"x must be finite, got non-finite entries in {x!r}")
     H = np.empty((r_max + 1,) + x.shape)
     H[0] = 1.0
     if r_max >= 1:

@@ -141,8 +141,8 @@ def backprop_rows(fwd: Forward, weights) -> list[np.ndarray]:
 
     Row ``i`` of ``B_k ∈ R^{N×n_k}`` is ``Σ_k(x_i) (Π_{l=k+1}^{L-1} W_l Σ_l(x_i)) W_L`` and
     ``B_L = 1_N`` (shape ``(N, 1)``): the derivative of the linear output ``f_L = W_Lᵀ f_{L-1}``
-    with respect to ``g_L`` is one. (The paper prints ``1_N/√N``: a misprint, see
-    :func:`ntk.empirical.printed_misprint_last_term`.) Computed by the recursion
+    with respect to ``g_L`` is one. (The paper prints ``1_N/√N``: a misprint that divides the last
+    term by ``N``; shown in ``tests/ntk/test_empirical.py``.) Computed by the recursion
     ``B_k = Σ_k ∘ (B_{k+1} W_{k+1}ᵀ)``, exact up to floating point.
     """
     Ws = as_weights(weights)

@@ -50,6 +50,9 @@ def lambda_min(K, *, extra_error: float | np.ndarray = 0.0) -> Eig:
     vectorised full spectrum.
     """
     K = as_data(K, "K")
+    extra = np.asarray(extra_error, dtype=np.float64)
+    if not np.all(np.isfinite(extra)) or np.any(extra < 0):
+        raise ValueError(f"extra_error must be finite and >= 0 (it widens the floor), got {extra_error!r}")
     if K.shape[-1] != K.shape[-2]:
         raise ValueError(f"K must be square, got shape {K.shape}")
     K = 0.5 * (K + np.swapaxes(K, -1, -2))
