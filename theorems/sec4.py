@@ -1,0 +1,518 @@
+"""Section 4 — the empirical NTK with one wide layer: Thm 4.1, Cor 4.2, Lemma 4.3 (THEOREMS.md §3).
+
+**Thm 4.1 (v5; the ICML print differs only in the probability exponent).** A2.1–A2.2 data,
+``W_l ~ N(0, β_l²)``, ``δ > 0``, even ``r ≥ 2``. ``ξ_k = 1`` iff ``n_k = Ω(N log N log(N/δ))`` and
+``Π_{l=1}^{k−2} log n_l = o(min_{l∈[0,k−1]} n_l)``. Lower bound
+``λ_min(K̄) ≥ Σ_{k=2}^{L} ξ_{k−1} μ_r² Ω(d Π n_l Π_{l≠k} β_l²) + λ_min(XXᵀ) Ω(Π n_l Π_{l≥2} β_l²)`` with
+probability ``≥ 1 − δ − Σ_k ξ_k N² e^{−Ω(min_{l<k} n_l / (N^{e} Π_{l=1}^{k−2} log n_l))} − N Σ_l e^{−Ω(n_l)} −
+N e^{−Ω(d)}`` where ``e = 2/(r/2 − 0.1)`` (v5) or ``e = 2/(r − 0.1)`` (ICML); upper bound
+``λ_min(K̄) ≤ Σ_{k=1}^{L} O(d Π n_l Π_{l≠k} β_l²)`` w.p. ``≥ 1 − Σ_l e^{−Ω(n_l)} − e^{−Ω(d)}``.
+
+Encoded as:
+
+1. **Exact proof steps** (any network, any data): the Schur lower bound
+   ``λ_min(K̄) ≥ Σ_k λ_min(F_kF_kᵀ) min_i ‖(B_{k+1})_{i:}‖²`` and ``λ_min(K̄) ≤ K̄_11 = Σ_k ‖f_k(x_1)‖²‖(B_{k+1})_{1:}‖²``
+   (:func:`proof_steps`).
+2. **Asymptotic form with named constants** (``THM41_*`` in :mod:`theorems.constants`): Ω/O replaced by
+   :func:`lower_bound` / :func:`upper_bound`, the hypotheses by :func:`xi` and :func:`in_regime`, the
+   probabilities by :func:`probability_lower` (``version="v5"`` or ``"icml"``) and :func:`probability_upper`.
+
+   *Derivation of the scale factors* (exact conditional means, THEOREMS.md C.1/C.6):
+   ``E_{W_k}‖f_k(x)‖² = (n_kβ_k²/2)‖f_{k−1}(x)‖²`` and ``E_{W_p}‖S_p‖_F² = (n_pβ_p²/2)‖S_{p−1}‖_F²`` (a sign flip
+   ``w ↦ −w`` of a Gaussian column toggles its activation), ``E‖Σ_{k+1}‖_F² = n_{k+1}/2`` and
+   ``E_{W_L}‖S W_L‖² = β_L²‖S‖_F²``. Hence with ``‖x‖² ≈ d``:
+   ``E‖f_k(x)‖² = 2^{−k} d Π_{l≤k} n_lβ_l²``, ``E‖(B_{k+1})_{i:}‖² = 2^{−(L−1−k)} β_L² n_{k+1} Π_{l=k+2}^{L−1} n_lβ_l²``
+   and each layer term of ``K̄_ii`` has mean exactly ``2^{−(L−1)} d Π n_l Π_{l≠k+1} β_l²``. The factor
+   ``2^{−(L−1)}`` is therefore part of every named bound; the remaining constants are:
+   upper ``THM41_UPPER_BAND^{L+1}`` (the Bernstein band [1/2, 3/2] of the paper's Lemma C.1 proof, one factor
+   per random layer plus one for ``‖x_1‖²``); lower ``THM41_LOWER`` (see its provenance: Lemma 5.2's 1/4 times
+   a calibrated allowance for Lemma 5.5's hidden Θ-constant and the bands).
+3. **Remark** (same scaling of both bounds when ``β_{k+1} = min β_l``, e.g. He/LeCun with ``n_k ≥`` every
+   other fan-in): :func:`remark_scale`; the implied constants' spread is checked against
+   ``THM41_SPREAD_FACTOR``.
+
+**Cor 4.2** — constructive memorisation (:func:`memorize`): ``θ_0`` with ``rank J = N`` and no zero
+pre-activation; least-norm ``θ'`` with ``Jθ' = Y``; the doubled network (:func:`difference_network`) computing
+``h_ε = (f_L(θ_0+εθ') − f_L(θ_0))/ε`` exactly; ``‖h_ε(X) − Y‖ = O(ε)`` while no activation pattern changes.
+
+**Lemma 4.3** — ``‖(B_{k+1})(x)‖² = Θ(β_L² n_{k+1} Π_{l=k+2}^{L−1} n_lβ_l²)``, ``k ∈ [L−2]``: named bands
+``LEM43_BAND_LO^{L−k} · 2^{−(L−1−k)} ≤ ‖row‖²/scale ≤ LEM43_BAND_HI^{L−k} · 2^{−(L−1−k)}`` (``L−k`` random factors:
+``Σ_{k+1}``, ``W_{k+2}Σ_{k+2} … W_{L−1}Σ_{L−1}``, ``W_L``), at probability ``1 − Σ_l e^{−C n_l} − e^{−C_DIM d}``.
+
+Decisions recorded: the paper prints ``B_L = 1_N/√N`` in the layerwise identity; the suite uses ``B_L = 1_N``
+(misprint, see :mod:`theorems.misprints`). Zero mean is *not* a hypothesis of Thm 4.1 (non-centred laws are
+in its regime).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+
+import ntk
+from generators.lookup import law_from_spec
+
+from .constants import value as K_
+from .harness import Outcome, check
+from .statement import Kind, statement
+
+EPS = np.finfo(np.float64).eps
+
+__all__ = [
+    "THM_4_1", "COR_4_2", "LEM_4_3",
+    "prob_exponent", "wide_threshold", "little_o_ok", "xi", "probability_lower", "probability_upper",
+    "probability_lemma43", "scale_term", "data_scale", "lower_bound", "upper_bound", "remark_scale",
+    "in_regime", "regime_sizes", "proof_steps", "abs_ntk_bound", "lemma43_scale", "lemma43_mean_factor",
+    "difference_network", "flatten", "unflatten", "memorize", "pattern_change_eps", "betas_of",
+]
+
+
+# ------------------------------------------------------------------------------------- formulas
+def prob_exponent(N: int, r: int, version: str = "v5") -> float:
+    """The exponent ``e`` of ``N^e`` in the ξ-term: v5 ``2/(r/2 − 0.1)``, ICML ``2/(r − 0.1)``."""
+    if version == "v5":
+        return 2.0 / (r / 2.0 - 0.1)
+    if version == "icml":
+        return 2.0 / (r - 0.1)
+    raise ValueError(f"version must be 'v5' or 'icml', got {version!r}")
+
+
+def betas_of(s: Mapping) -> tuple[float, ...]:
+    """``β_1..β_L`` of a scenario (a preset name or a list), via :func:`ntk.resolve_betas`."""
+    return ntk.resolve_betas(s["widths"], s.get("betas", "standard"))
+
+
+def wide_threshold(N: int, delta: float) -> float:
+    """``THM41_WIDE_C · N ln N ln(N/δ)``: the Ω threshold of ``n_k``."""
+    return K_("THM41_WIDE_C") * N * math.log(N) * math.log(N / delta)
+
+
+def little_o_ok(widths: Sequence[int], k: int) -> bool:
+    """``Π_{l=1}^{k−2} ln n_l ≤ THM41_LITTLE_O_RATIO · min_{l∈[0,k−1]} n_l`` (the o(·) condition as a ratio)."""
+    prod = float(np.prod([math.log(widths[l]) for l in range(1, k - 1)])) if k >= 3 else 1.0
+    return prod <= K_("THM41_LITTLE_O_RATIO") * min(widths[:k])
+
+
+def xi(s: Mapping, k: int) -> int:
+    """``ξ_k ∈ {0, 1}`` for ``k ∈ [L−1]`` (named constants THM41_WIDE_C, THM41_LITTLE_O_RATIO)."""
+    w = s["widths"]
+    return int(w[k] >= wide_threshold(s["N"], s["delta"]) and little_o_ok(w, k))
+
+
+def _xi_term(s: Mapping, k: int, version: str) -> float:
+    w = s["widths"]
+    prod = float(np.prod([math.log(w[l]) for l in range(1, k - 1)])) if k >= 3 else 1.0
+    N = s["N"]
+    return N**2 * math.exp(-K_("THM41_C_XI") * min(w[:k]) / (N ** prob_exponent(N, s["r"], version) * prod))
+
+
+def probability_lower(s: Mapping, version: str = "v5") -> float:
+    """Stated probability of the lower bound with the Ω's named:
+    ``1 − δ − Σ_k ξ_k N² e^{−C_XI min_{l<k} n_l/(N^e Π log n_l)} − N Σ_l e^{−C_WIDTH n_l} − N e^{−C_DIM d}``."""
+    w, N, L = s["widths"], s["N"], len(s["widths"]) - 1
+    p = 1.0 - s["delta"]
+    p -= sum(_xi_term(s, k, version) for k in range(1, L) if xi(s, k))
+    p -= N * sum(math.exp(-K_("THM41_C_WIDTH") * w[l]) for l in range(1, L))
+    p -= N * math.exp(-K_("THM41_C_DIM") * s["d"])
+    return p
+
+
+def probability_upper(s: Mapping) -> float:
+    """``1 − Σ_l e^{−C_WIDTH n_l} − e^{−C_DIM d}`` (upper bound of Thm 4.1; same form as Lemma 4.3)."""
+    w, L = s["widths"], len(s["widths"]) - 1
+    return 1.0 - sum(math.exp(-K_("THM41_C_WIDTH") * w[l]) for l in range(1, L)) - math.exp(-K_("THM41_C_DIM") * s["d"])
+
+
+def probability_both(s: Mapping, version: str = "v5") -> float:
+    """Both bounds together (union bound): ``p_lower + p_upper − 1``."""
+    return probability_lower(s, version) + probability_upper(s) - 1.0
+
+
+probability_lemma43 = probability_upper
+
+
+def scale_term(widths: Sequence[int], betas: Sequence[float], k: int) -> float:
+    """``d Π_{l=1}^{L−1} n_l Π_{l≠k} β_l²`` for ``k ∈ [L]`` (the k-th term's scale)."""
+    L = len(widths) - 1
+    return float(widths[0] * np.prod(widths[1:-1]) * np.prod([betas[l - 1] ** 2 for l in range(1, L + 1) if l != k]))
+
+
+def data_scale(widths: Sequence[int], betas: Sequence[float]) -> float:
+    """``Π_{l=1}^{L−1} n_l Π_{l=2}^{L} β_l²`` (scale of the ``λ_min(XXᵀ)`` term)."""
+    return float(np.prod(widths[1:-1]) * np.prod([b**2 for b in betas[1:]]))
+
+
+def lower_bound(s: Mapping, lam_xx: float) -> float:
+    """``THM41_LOWER · 2^{−(L−1)} [Σ_{k∈[L−1]} ξ_k μ_r² scale_{k+1} + λ_min(XXᵀ) · data_scale]``."""
+    w, b, L = s["widths"], betas_of(s), len(s["widths"]) - 1
+    mu2 = ntk.relu_hermite(s["r"]) ** 2
+    main = sum(xi(s, k) * mu2 * scale_term(w, b, k + 1) for k in range(1, L))
+    return K_("THM41_LOWER") * 2.0 ** (-(L - 1)) * (main + max(lam_xx, 0.0) * data_scale(w, b))
+
+
+def upper_bound(s: Mapping) -> float:
+    """``2^{−(L−1)} THM41_UPPER_BAND^{L+1} Σ_{k=1}^{L} scale_k``."""
+    w, b, L = s["widths"], betas_of(s), len(s["widths"]) - 1
+    return 2.0 ** (-(L - 1)) * K_("THM41_UPPER_BAND") ** (L + 1) * sum(scale_term(w, b, k) for k in range(1, L + 1))
+
+
+def remark_scale(widths: Sequence[int], betas: Sequence[float]) -> float:
+    """``(d Π n_l)(Π β_l²)(min β_l)^{−2}`` — the common scale of both bounds when ``β_{k+1} = min β_l``."""
+    return float(widths[0] * np.prod(widths[1:-1]) * np.prod(np.square(betas)) / min(betas) ** 2)
+
+
+def law_ok(spec: Mapping) -> bool:
+    """A2.1 and A2.2 hold and nothing else Section 4 needs is violated (zero mean is not needed)."""
+    law = law_from_spec(spec)
+    return {"A2.1", "A2.2"} <= set(law.satisfies) and not (set(law.violates) - {"zero-mean"})
+
+
+def in_regime(s: Mapping) -> bool:
+    """Thm 4.1's hypotheses made concrete: law with A2.1–A2.2 (zero mean not required) and no violation
+    tag, ``L ≥ 2``, even ``r ≥ 2``, ``0 < δ < 1``, some ``ξ_k = 1``, lower-bound probability (v5) ≥ THM41_REGIME_P."""
+    ok_law = law_ok(s["law"])
+    L = len(s["widths"]) - 1
+    r = s["r"]
+    return bool(
+        ok_law and L >= 2 and r >= 2 and r % 2 == 0 and 0 < s["delta"] < 1 and s["widths"][0] == s["d"]
+        and any(xi(s, k) for k in range(1, L)) and probability_lower(s, "v5") >= K_("THM41_REGIME_P")
+    )
+
+
+def regime_sizes(N: int, L: int, k: int, r: int, delta: float = 0.01, version: str = "v5") -> dict:
+    """Smallest sizes that put a wide layer at ``k`` inside the regime: the failure budget
+    ``1 − THM41_REGIME_P − δ`` is split evenly over the subtracted terms; returns ``{"d", "n_min", "n_wide"}``
+    where ``n_min`` is the smallest non-wide width (layers before ``k`` also carry the ξ-term's
+    ``min_{l<k} n_l``) and ``n_wide`` the wide width."""
+    share = (1.0 - K_("THM41_REGIME_P") - delta) / (L + 2)
+    if share <= 0:
+        raise ValueError("δ exceeds the regime's failure budget")
+    n_min = math.ceil(math.log(N / share) / K_("THM41_C_WIDTH"))
+    d = math.ceil(math.log(N / share) / K_("THM41_C_DIM"))
+    need_xi = N ** prob_exponent(N, r, version) * math.log(N**2 / share) / K_("THM41_C_XI")
+    n_before = max(n_min, math.ceil(need_xi))
+    # layers 1..k−2 enter through Π ln n_l (ξ-term and o(·) ratio): grow n_before until both hold
+    while k >= 3 and (n_before < need_xi * math.log(n_before) ** (k - 2)
+                      or math.log(n_before) ** (k - 2) > K_("THM41_LITTLE_O_RATIO") * n_before):
+        n_before += 1
+    d = max(d, n_before if k >= 2 else math.ceil(need_xi), math.ceil(1.0 / K_("THM41_LITTLE_O_RATIO")))
+    n_wide = max(math.ceil(wide_threshold(N, delta)), n_min)
+    return {"d": d, "n_min": n_min, "n_before": n_before, "n_wide": n_wide}
+
+
+# ------------------------------------------------------------------------------ exact proof steps
+def _abs_terms(X: np.ndarray, weights: Sequence[np.ndarray]) -> np.ndarray:
+    """``Σ_k (|F_k||F_k|ᵀ) ∘ (|B_{k+1}||B_{k+1}|ᵀ)`` of the *absolute* network (``|X|``, ``|W_l|``, every unit
+    active): an entrywise majorant of every product that forms ``K̄`` (used for rounding bounds)."""
+    Ws = [np.abs(W) for W in weights]
+    F = [np.abs(X)]
+    for W in Ws[:-1]:
+        F.append(F[-1] @ W)
+    L = len(Ws)
+    B = [None] * (L + 1)
+    B[L] = np.ones((X.shape[0], 1))
+    for k in range(L - 1, 0, -1):
+        B[k] = B[k + 1] @ Ws[k].T
+    return sum((F[k] @ F[k].T) * (B[k + 1] @ B[k + 1].T) for k in range(L))
+
+
+def abs_ntk_bound(X: np.ndarray, weights: Sequence[np.ndarray]) -> float:
+    """Rounding bound for any entry of ``K̄`` computed by the layerwise identity or by ``J Jᵀ``:
+    ``γ · max_ij K_abs_ij`` with ``γ = 2(L + 1)(Σ_l n_l + P)·eps``.
+
+    Derivation: every forward/backward quantity is a sum of at most ``n_max`` products, each computed with
+    relative error ``≤ n·eps`` against the absolute-value network (Higham, Thm 3.5: ``|fl(Aᵀx) − Aᵀx| ≤ γ_n |A|ᵀ|x|``),
+    ReLU and masks are exact, errors propagate additively over ``L`` layers (first order); a Gram entry
+    then adds ``≤ (n + 2)·eps`` relative to the absolute Gram, and ``JJᵀ`` sums ``P`` products. The pattern must
+    agree between the two computations (callers check that no pre-activation is within rounding of 0)."""
+    L = len(weights)
+    n_sum = X.shape[1] + sum(W.shape[1] for W in weights)
+    P = sum(W.shape[0] * W.shape[1] for W in weights)
+    Kabs = _abs_terms(X, weights)
+    return 2.0 * (L + 1) * (n_sum + P) * EPS * float(Kabs.max())
+
+
+@dataclass(frozen=True)
+class ProofSteps:
+    lam: float
+    floor: float
+    schur_terms: tuple[float, ...]
+    schur: float
+    k11: float
+    k11_terms: tuple[float, ...]
+    tol: float
+
+    @property
+    def schur_holds(self) -> bool:
+        return self.lam >= self.schur - self.tol
+
+    @property
+    def k11_holds(self) -> bool:
+        return self.lam <= self.k11 + self.tol
+
+
+def proof_steps(X: np.ndarray, weights: Sequence[np.ndarray]) -> ProofSteps:
+    """The two deterministic steps of Thm 4.1's proof on one network and data set.
+
+    ``schur = Σ_k λ_min(F_kF_kᵀ)·min_i‖(B_{k+1})_{i:}‖²`` and ``k11 = Σ_k ‖f_k(x_1)‖²‖(B_{k+1})_{1:}‖²``.
+    Tolerance: each computed ``λ_min`` is within its eigensolver floor (``N·eps·‖·‖``) plus ``N`` times the entry
+    error of its matrix (Weyl; entry errors from :func:`abs_ntk_bound`, which majorises both ``K̄`` and every
+    ``F_kF_kᵀ``·``‖B‖²`` product)."""
+    X = np.asarray(X, dtype=np.float64)
+    N = X.shape[0]
+    fwd = ntk.forward(X, weights)
+    Bs = ntk.backprop_rows(fwd, weights)
+    K = ntk.empirical_ntk(X, weights)
+    e = ntk.lambda_min(K)
+    ent = abs_ntk_bound(X, weights)
+    terms, k11 = [], []
+    tol = e.floor + N * ent
+    for k in range(len(weights)):
+        Fk = fwd.features[k]
+        G = ntk.gram(Fk)
+        b2 = np.einsum("ij,ij->i", Bs[k], Bs[k])
+        lk = ntk.lambda_min(G)
+        terms.append(lk.value * b2.min())
+        tol += (lk.floor + N * ent) * b2.min()
+        k11.append(float(G[0, 0] * b2[0]))
+    return ProofSteps(e.value, e.floor, tuple(terms), float(sum(terms)), float(sum(k11)), tuple(k11), float(tol))
+
+
+# --------------------------------------------------------------------------------- statements
+THM_4_1 = statement(
+    id="Thm 4.1",
+    title="Smallest eigenvalue of the empirical NTK with one wide layer",
+    paper_version="v5",
+    claim="Σ_k ξ_{k−1} μ_r² Ω(dΠn_lΠ_{l≠k}β_l²) + λ_min(XXᵀ)Ω(Πn_lΠ_{l≥2}β_l²) ≤ λ_min(K̄) ≤ Σ_k O(dΠn_lΠ_{l≠k}β_l²)",
+    kind=Kind.ASYMPTOTIC,
+    hypotheses=in_regime,
+    quantity="λ_min(K̄)",
+    upper=lambda s, **_: upper_bound(s),
+    probability=lambda s, **_: probability_lower(s, "v5"),
+    section="4",
+    notes="v5 probability exponent N^{2/(r/2−0.1)}; ICML print N^{2/(r−0.1)} (checks with version='icml'). "
+          "The lower bound depends on λ_min(XXᵀ) (data), so it is evaluated inside each trial. "
+          "Printed B_L = 1_N/√N in the proof is a misprint (B_L = 1_N).",
+)
+
+
+def _draw(s: Mapping, rng):
+    X = law_from_spec(s["law"]).sample(s["N"], s["d"], rng)
+    W = ntk.init_weights(s["widths"], betas_of(s), rng)
+    return X, W
+
+
+def _bounds_trial(s: Mapping, rng) -> Outcome:
+    X, W = _draw(s, rng)
+    e = ntk.lambda_min(ntk.empirical_ntk(X, W))
+    lam_xx = ntk.lambda_min(ntk.gram(X)).value
+    lo, hi = lower_bound(s, lam_xx), upper_bound(s)
+    L = len(s["widths"]) - 1
+    w, b = s["widths"], betas_of(s)
+    mu2 = ntk.relu_hermite(s["r"]) ** 2
+    main = sum(xi(s, k) * mu2 * scale_term(w, b, k + 1) for k in range(1, L)) + max(lam_xx, 0) * data_scale(w, b)
+    sc_lo = 2.0 ** (-(L - 1)) * main
+    sc_hi = 2.0 ** (-(L - 1)) * sum(scale_term(w, b, k) for k in range(1, L + 1))
+    ok = (e.value >= lo - e.floor) and (e.value <= hi + e.floor)
+    return Outcome(ok, implied=e.value / sc_lo, margin=min((e.value - lo) / sc_lo, (hi - e.value) / sc_hi),
+                   measured={"lambda_min": e.value, "floor": e.floor, "lower": lo, "upper": hi,
+                             "implied_lower": e.value / sc_lo, "implied_upper": e.value / sc_hi,
+                             "implied_remark": e.value / remark_scale(w, b) * 2.0 ** (L - 1)})
+
+
+@check("Thm 4.1", "bounds", probability=lambda s: probability_both(s, "v5"), version="v5")
+def bounds_trial(s, rng) -> Outcome:
+    """Named-constant lower and upper bound together, at p_lower(v5) + p_upper − 1 (union bound)."""
+    return _bounds_trial(s, rng)
+
+
+@check("Thm 4.1", "bounds (icml)", probability=lambda s: probability_both(s, "icml"), version="icml")
+def bounds_trial_icml(s, rng) -> Outcome:
+    """Same event, at the ICML print's probability (exponent N^{2/(r−0.1)})."""
+    return _bounds_trial(s, rng)
+
+
+def lambda_min_draw(s: Mapping, rng) -> float:
+    """One draw of ``λ_min(K̄)`` for a scenario (sweeps)."""
+    X, W = _draw(s, rng)
+    return float(ntk.lambda_min(ntk.empirical_ntk(X, W)).value)
+
+
+# ------------------------------------------------------------------------------------ Lemma 4.3
+def lemma43_scale(widths: Sequence[int], betas: Sequence[float], k: int) -> float:
+    """``β_L² n_{k+1} Π_{l=k+2}^{L−1} n_lβ_l²`` (``k ∈ [L−2]``)."""
+    L = len(widths) - 1
+    return float(betas[L - 1] ** 2 * widths[k + 1] * np.prod([widths[l] * betas[l - 1] ** 2 for l in range(k + 2, L)]))
+
+
+def lemma43_mean_factor(L: int, k: int) -> float:
+    """``E‖row‖²/scale = 2^{−(L−1−k)}`` (exact conditional-mean recursion, see the module docstring)."""
+    return 2.0 ** (-(L - 1 - k))
+
+
+def lemma43_in_regime(s: Mapping) -> bool:
+    L = len(s["widths"]) - 1
+    return bool(law_ok(s["law"]) and L >= 3
+                and 1 <= s["k"] <= L - 2 and probability_lemma43(s) >= K_("THM41_REGIME_P"))
+
+
+LEM_4_3 = statement(
+    id="Lemma 4.3",
+    title="Norm of the back-propagated row",
+    paper_version="v5",
+    claim="‖Σ_{k+1}(x)(Π_{l=k+2}^{L−1} W_lΣ_l(x))W_L‖² = Θ(β_L² n_{k+1} Π_{l=k+2}^{L−1} n_lβ_l²) w.p. ≥ 1 − Σ_l e^{−Ω(n_l)} − e^{−Ω(d)}",
+    kind=Kind.ASYMPTOTIC,
+    hypotheses=lemma43_in_regime,
+    quantity="‖(B_{k+1})(x)‖²",
+    probability=lambda s, **_: probability_lemma43(s),
+    section="4",
+    notes="Same in v5 and ICML. Named bands LEM43_BAND_LO/HI per random factor around the exact mean 2^{−(L−1−k)}.",
+)
+
+
+@check("Lemma 4.3", "theta-bounds", probability=probability_lemma43)
+def lemma43_trial(s, rng) -> Outcome:
+    """``LO^{L−k} 2^{−(L−1−k)} ≤ ‖row‖²/scale ≤ HI^{L−k} 2^{−(L−1−k)}`` for one fresh ``x`` and fresh weights."""
+    k, L = s["k"], len(s["widths"]) - 1
+    x = law_from_spec(s["law"]).sample(1, s["d"], rng)
+    W = ntk.init_weights(s["widths"], betas_of(s), rng)
+    B = ntk.backprop_rows(ntk.forward(x, W), W)
+    q = float(B[k][0] @ B[k][0])  # B[k] is B_{k+1} (list index 0 ↔ B_1)
+    ratio = q / lemma43_scale(s["widths"], betas_of(s), k)
+    m = lemma43_mean_factor(L, k)
+    lo, hi = K_("LEM43_BAND_LO") ** (L - k) * m, K_("LEM43_BAND_HI") ** (L - k) * m
+    return Outcome(lo <= ratio <= hi, implied=ratio, margin=min(ratio - lo, hi - ratio) / m,
+                   measured={"ratio": ratio, "ratio_over_mean": ratio / m, "lo": lo, "hi": hi})
+
+
+# -------------------------------------------------------------------------------------- Cor 4.2
+def probability_cor42(s: Mapping) -> float:
+    """Cor 4.2's probability with named constants; its ``N^{δ'}`` (any ``δ' > 0``) is taken as ``N^{COR42_DELTA_PRIME}``."""
+    w, N, L = s["widths"], s["N"], len(s["widths"]) - 1
+    k = s["k"]
+    prod = float(np.prod([math.log(w[l]) for l in range(1, k - 1)])) if k >= 3 else 1.0
+    p = 1.0 - s["delta"] - N**2 * math.exp(-K_("THM41_C_XI") * min(w[:k]) / (N ** K_("COR42_DELTA_PRIME") * prod))
+    p -= N * sum(math.exp(-K_("THM41_C_WIDTH") * w[l]) for l in range(1, L))
+    return p - N * math.exp(-K_("THM41_C_DIM") * s["d"])
+
+
+COR_4_2 = statement(
+    id="Cor 4.2",
+    title="Memorisation with one wide layer",
+    paper_version="v5",
+    claim="∀Y ∀ε>0 ∃θ: ‖F_L(θ) − Y‖ ≤ ε (twice the hidden widths, same depth) w.p. ≥ 1 − δ − N²e^{−Ω(·/N^{δ'})} − NΣe^{−Ω(n_l)} − Ne^{−Ω(d)}",
+    kind=Kind.ASYMPTOTIC,
+    hypotheses=lambda s: bool(xi(s, s["k"])) and probability_cor42(s) >= K_("THM41_REGIME_P"),
+    quantity="‖h_ε(X) − Y‖",
+    probability=lambda s, **_: probability_cor42(s),
+    section="4",
+    notes="Checked constructively (proof in Appendix): the event is 'rank J(θ_0) = N with no zero pre-activation', "
+          "after which h_ε → Y linearly in ε (exact construction).",
+)
+
+
+@check("Cor 4.2", "rank-J", probability=probability_cor42)
+def cor42_rank_trial(s, rng) -> Outcome:
+    """The construction's premise: ``λ_min(J Jᵀ) > floor`` (rank ``J = N``) and no zero pre-activation on X."""
+    X, W = _draw(s, rng)
+    fwd = ntk.forward(X, W)
+    nz = all(bool(np.all(g != 0)) for g in fwd.pre[:-1])
+    e = ntk.lambda_min(ntk.empirical_ntk(X, W))
+    return Outcome(bool(e.value > e.floor and nz), implied=e.value / max(e.floor, 1e-300),
+                   measured={"lambda_min": e.value, "floor": e.floor, "no_zero_preactivation": float(nz)})
+
+
+def flatten(weights: Sequence[np.ndarray]) -> np.ndarray:
+    """``vec(W_1), …, vec(W_L)`` row-major — the parameter order of :func:`ntk.jacobian`."""
+    return np.concatenate([W.ravel() for W in weights])
+
+
+def unflatten(theta: np.ndarray, like: Sequence[np.ndarray]) -> list[np.ndarray]:
+    out, i = [], 0
+    for W in like:
+        out.append(theta[i:i + W.size].reshape(W.shape))
+        i += W.size
+    return out
+
+
+def difference_network(w0: Sequence[np.ndarray], w1: Sequence[np.ndarray], eps: float) -> list[np.ndarray]:
+    """ReLU network of the same depth, hidden widths ``2n_l``, computing ``(f_L(w1) − f_L(w0))/ε`` exactly:
+    ``W̃_1 = [W_1(w1), W_1(w0)]``, ``W̃_l = blockdiag(W_l(w1), W_l(w0))`` for ``1 < l < L``,
+    ``W̃_L = [W_L(w1); −W_L(w0)]/ε``. (Blocks never mix, so each half runs its own network.)"""
+    L = len(w0)
+    out = [np.concatenate([w1[0], w0[0]], axis=1)]
+    for l in range(1, L - 1):
+        out.append(scipy.linalg.block_diag(w1[l], w0[l]))
+    out.append(np.concatenate([w1[-1], -w0[-1]], axis=0) / eps)
+    return out
+
+
+def pattern_change_eps(X, w0, direction, eps_grid) -> float:
+    """Smallest ε of ``eps_grid`` (increasing) at which an activation pattern on X differs from θ_0's (inf if none)."""
+    p0 = [m for m in ntk.forward(X, w0).masks]
+    for eps in eps_grid:
+        w = [a + eps * b for a, b in zip(w0, direction)]
+        if any(not np.array_equal(a, b) for a, b in zip(p0, ntk.forward(X, w).masks)):
+            return float(eps)
+    return math.inf
+
+
+@dataclass(frozen=True)
+class Memorization:
+    eps: tuple[float, ...]
+    errors: tuple[float, ...]
+    construction_error: tuple[float, ...]
+    construction_tol: tuple[float, ...]
+    rank: int
+    residual_lstsq: float
+    eps_pattern_change: float
+    min_abs_preactivation: float
+    round_scale: float  # typical rounding of h_ε is ≈ round_scale/ε (L·eps·max|f|_abs: cancellation in the difference)
+
+    def fit_range(self, factor: float = 30.0) -> list[int]:
+        """Indices of ε where the linear term dominates: ε ≤ min(largest ε, half the first pattern change) and the
+        predicted linear error ``a·ε`` (``a`` from the largest usable ε) exceeds ``factor`` × rounding ``round_scale/ε``."""
+        top = [i for i, e in enumerate(self.eps) if e <= self.eps_pattern_change / 2]
+        if not top:
+            return []
+        a = self.errors[top[-1]] / self.eps[top[-1]]
+        return [i for i in top if a * self.eps[i] >= factor * self.round_scale / self.eps[i]]
+
+
+def memorize(X: np.ndarray, Y: np.ndarray, w0: Sequence[np.ndarray], eps_grid: Sequence[float]) -> Memorization:
+    """Cor 4.2's construction: least-norm ``θ'`` with ``J(θ_0)θ' = Y`` (``scipy.linalg.lstsq``), then for each ε
+    the doubled network's output ``h_ε(X)``, its error ``‖h_ε(X) − Y‖`` and its deviation from the formula
+    ``(f_L(θ_0+εθ') − f_L(θ_0))/ε`` (tolerance: the two evaluate the same sums in a different grouping, so their
+    difference is ``≤ 2γ·(|f|_abs(θ_0+εθ') + |f|_abs(θ_0))/ε`` with the absolute-network majorant, γ = (L+1) n_max eps)."""
+    J = ntk.jacobian(X, w0)
+    rank = int(np.linalg.matrix_rank(J))
+    tp, *_ = scipy.linalg.lstsq(J, Y)
+    res = float(np.linalg.norm(J @ tp - Y))
+    direction = unflatten(tp, w0)
+    f0 = ntk.forward(X, w0).output
+    errs, cerr, ctol = [], [], []
+    L = len(w0)
+    nmax = max(X.shape[1], *(W.shape[1] for W in w0))
+    gamma = 2 * (L + 1) * nmax * EPS
+
+    def fabs(ws):
+        F = np.abs(X)
+        for W in ws:
+            F = F @ np.abs(W)
+        return F[:, 0]
+
+    for eps in eps_grid:
+        w1 = [a + eps * b for a, b in zip(w0, direction)]
+        h = ntk.forward(X, difference_network(w0, w1, eps)).output
+        formula = (ntk.forward(X, w1).output - f0) / eps
+        errs.append(float(np.linalg.norm(h - Y)))
+        cerr.append(float(np.max(np.abs(h - formula))))
+        ctol.append(float(np.max(2 * gamma * (fabs(w1) + fabs(w0)) / eps)))
+    minpre = float(min(np.abs(g).min() for g in ntk.forward(X, w0).pre[:-1]))
+    grid = np.logspace(-9, 0, 91)
+    return Memorization(tuple(map(float, eps_grid)), tuple(errs), tuple(cerr), tuple(ctol), rank, res,
+                        pattern_change_eps(X, w0, direction, grid), minpre, float(L * EPS * fabs(w0).max()))
