@@ -13,7 +13,7 @@ from .statement import REGISTRY
 
 __all__ = ["MODULES", "load_all"]
 
-MODULES = ("sec3", "sec4", "misprints", "sec5", "appendix_c")
+MODULES = ("sec3", "sec4", "misprints", "sec5", "sec6", "appendix_c", "figure2")
 
 
 def load_all():
