@@ -5,7 +5,8 @@ Nguyen, Mondelli & Montúfar (ICML 2021), as restated in ``shared/THEOREMS.md`` 
 networks and features (:mod:`ntk.network`), the empirical NTK by the layerwise identity
 (:mod:`ntk.empirical`), the limiting NTK by the arc-cosine recursion (:mod:`ntk.limiting`),
 Hermite coefficients (:mod:`ntk.hermite`), spectra with numerical floors (:mod:`ntk.spectra`) and
-Lipschitz estimates of the feature maps (:mod:`ntk.lipschitz`).
+Lipschitz estimates of the feature maps (:mod:`ntk.lipschitz`) and their exact value for small
+networks by activation-region enumeration (:mod:`ntk.regions`).
 """
 
 from .empirical import empirical_ntk, empirical_ntk_terms, gram, jacobian, limit_scaling, parameter_count
@@ -19,19 +20,23 @@ from .limiting import (
     relu_expectation,
 )
 from .lipschitz import LipschitzEstimate, lipschitz_lower_estimate, naive_lipschitz_upper, pattern_jacobian
+from .regions import ExactLipschitz, activation_regions, exact_lipschitz
 from .network import BETA_PRESETS, Forward, backprop_rows, forward, init_weights, init_weights_batch, resolve_betas
 from .spectra import Eig, lambda_min, sigma_min
 
 __all__ = [
     "BETA_PRESETS",
     "Eig",
+    "ExactLipschitz",
     "Forward",
     "LimitingNTK",
     "LipschitzEstimate",
+    "activation_regions",
     "arccos_kernels",
     "backprop_rows",
     "empirical_ntk",
     "empirical_ntk_terms",
+    "exact_lipschitz",
     "forward",
     "gram",
     "hadamard_power",
