@@ -54,6 +54,7 @@ def pytest_addoption(parser):
                     help="directory for result records (default .ntk-results/<timestamp>)")
     group.addoption("--ntk-alpha", type=float, default=1e-6,
                     help="total false-alarm rate of the run, split over its assertions (default 1e-6)")
+    _ntk_report_options(group)
 
 
 def _blas_threads_per_worker(config) -> int:
@@ -153,6 +154,7 @@ def pytest_sessionfinish(session, exitstatus):
     config.ntk_records = records
     if records:
         write_merged(records, config.ntk_results_dir / "records.json")
+    _ntk_write_report(config, records)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -168,3 +170,41 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for line in summary_lines(records, max_assertions=MAX_ASSERTIONS):
         tr.write_line(line)
     tr.write_line(f"records: {config.ntk_results_dir / 'records.json'}  (session seed {config.ntk_seed}, profile {config.ntk_profile})")
+
+
+# ------------------------------------------------------------------ reports and replay (reports/ owns these)
+def _ntk_report_options(group):
+    """Options of the report writer and the replay (implemented in reports/render.py and reports/replay.py)."""
+    group.addoption("--ntk-report", dest="ntk_report", default=None, metavar="DIR",
+                    help="base directory of the report written at the end of the run: DIR/latest/ and DIR/runs/<stamp>/ "
+                         "(default reports/)")
+    group.addoption("--no-ntk-report", dest="no_ntk_report", action="store_true", default=False,
+                    help="do not write the report at the end of the run (records are still written)")
+    group.addoption("--ntk-replay", dest="ntk_replay", default=None, metavar="RECORD_ID",
+                    help="replay exactly one recorded check (its scenario and seeds) instead of the tests, and fail "
+                         "if the verdict differs from the recorded one")
+    group.addoption("--ntk-replay-records", dest="ntk_replay_records", default=None, metavar="PATH",
+                    help="where to find the record for --ntk-replay (records.json, results dir or report.json; "
+                         "default: reports/latest, reports/runs/*, .ntk-results/*)")
+
+
+def _ntk_write_report(config, records):
+    """After the merge: write environment.json and the report (reports/latest/ + reports/runs/<stamp>/)."""
+    from reports.render import session_report
+
+    session_report(config, records)
+
+
+def pytest_ignore_collect(collection_path, config):
+    if config.getoption("ntk_replay", None):
+        from reports.replay import pytest_ignore_collect as _ignore
+
+        return _ignore(collection_path, config)
+    return None
+
+
+def pytest_collection_modifyitems(session, config, items):
+    if config.getoption("ntk_replay", None):
+        from reports.replay import pytest_collection_modifyitems as _replay_items
+
+        _replay_items(session, config, items)
