@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_data, check_depth, nonzero_row_norms
+from ._validate import as_data, check_depth, check_positive_int, nonzero_row_norms
 
 __all__ = [
     "LimitingNTK",
@@ -41,33 +41,90 @@ _SMALL_ANGLE = 0.6  # below it θcosθ − sinθ is summed as a series (see _the
 _SERIES = np.array([(-1.0) ** (k + 1) * 2 * k / float(np.prod(np.arange(1, 2 * k + 2))) for k in range(1, 9)])
 
 
-def _theta_cos_minus_sin(theta: np.ndarray, rho: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """``θ cos θ − sin θ`` (≤ 0) without cancellation for small ``θ`` (relative error ~ eps)."""
-    direct = theta * rho - s
-    t2 = theta * theta
-    poly = np.full_like(theta, _SERIES[-1])
-    for c in _SERIES[-2::-1]:
+def _theta_cos_minus_sin(theta: np.ndarray, rho: np.ndarray, s: np.ndarray, out=None) -> np.ndarray:
+    """``θ cos θ − sin θ`` (≤ 0) without cancellation for small ``θ`` (relative error ~ eps).
+
+    ``θρ − s`` directly; the series replaces it only at the entries with ``θ < _SMALL_ANGLE`` (evaluated
+    on those entries alone, so blocks without small angles pay one comparison). ``out`` may be given
+    (it must not alias ``theta``, ``rho`` or ``s``).
+    """
+    out = np.multiply(theta, rho, out=out)
+    out -= s
+    small = theta < _SMALL_ANGLE
+    if small.any():
+        t = theta[small]
+        t2 = t * t
+        poly = np.full_like(t, _SERIES[-1])
+        for c in _SERIES[-2::-1]:
+            poly *= t2
+            poly += c
         poly *= t2
-        poly += c
-    series = -(poly * t2 * theta)
-    return np.where(theta < _SMALL_ANGLE, series, direct)
+        poly *= t
+        out[small] = -poly
+    return out
 
 
-def _layer(theta, s, rho, one_minus_rho):
-    """One arc-cosine step from angle data to ``(Ġ, ρ', 1 − ρ')`` (elementwise, exact formulas)."""
-    gdot = 1.0 - theta / np.pi
-    rho_next = (s + (np.pi - theta) * rho) / np.pi
-    delta_next = one_minus_rho + _theta_cos_minus_sin(theta, rho, s) / np.pi
+def _layer(theta, s, rho, one_minus_rho, out=None, scratch=None):
+    """One arc-cosine step from angle data to ``(Ġ, ρ', 1 − ρ')`` (elementwise, exact formulas).
+
+    ``Ġ = (π − θ)/π``, ``ρ' = (s + (π − θ)ρ)/π`` and ``1 − ρ' = δ + (θρ − s)/π``. With ``out =
+    (gdot, rho_next, delta_next)`` the results are written there; ``rho_next`` may alias ``rho`` and
+    ``delta_next`` may alias ``one_minus_rho`` (both are updated in place), ``gdot`` must be distinct.
+    ``scratch`` is an optional array of the same shape for ``θρ − s``.
+    """
+    if out is None:
+        out = (None, None, None)
+    gdot = np.subtract(np.pi, theta, out=out[0])
+    tcs = _theta_cos_minus_sin(theta, rho, s, out=scratch)
+    rho_next = np.multiply(gdot, rho, out=out[1])
+    rho_next += s
+    rho_next /= np.pi
+    gdot /= np.pi
+    tcs /= np.pi
+    delta_next = np.add(one_minus_rho, tcs, out=out[2])
     np.clip(rho_next, 0.0, 1.0, out=rho_next)
     np.clip(delta_next, 0.0, 1.0, out=delta_next)
     return gdot, rho_next, delta_next
 
 
-def _angle_from_delta(delta):
-    """``θ, sin θ`` from ``δ = 1 − cos θ ∈ [0, 1]`` (well conditioned for θ ≤ π/2)."""
-    theta = 2.0 * np.arcsin(np.sqrt(0.5 * delta))
-    s = np.sqrt(delta * (2.0 - delta))
+def _angle_from_delta(delta, out=None):
+    """``θ, sin θ`` from ``δ = 1 − cos θ ∈ [0, 1]`` (well conditioned for θ ≤ π/2).
+
+    ``θ = 2 asin(√(δ/2))``, ``sin θ = √(δ(2 − δ))``; ``out = (theta, s)`` optional (not aliasing ``delta``).
+    """
+    if out is None:
+        out = (None, None)
+    theta = np.multiply(delta, 0.5, out=out[0])
+    np.sqrt(theta, out=theta)
+    np.arcsin(theta, out=theta)
+    theta *= 2.0
+    s = np.subtract(2.0, delta, out=out[1])
+    s *= delta
+    np.sqrt(s, out=s)
     return theta, s
+
+
+def _unit_rows(X):
+    """Validated ``X`` (N, d), its row norms and unit rows ``U``."""
+    X = as_data(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (N, d), got {X.shape}")
+    norms = nonzero_row_norms(X)
+    return X, norms, X / norms[:, None]
+
+
+_PAIR_CHUNK = 1 << 16  # pairs per chunk of the atan2 route (chunk × d floats of gathered rows)
+
+
+def _stable_angles(U, i, j):
+    """``2·atan2(‖u_i−u_j‖, ‖u_i+u_j‖)`` for index arrays ``i, j`` (accurate near θ = 0 and θ = π)."""
+    out = np.empty(i.size)
+    for a in range(0, i.size, _PAIR_CHUNK):
+        ii, jj = i[a : a + _PAIR_CHUNK], j[a : a + _PAIR_CHUNK]
+        diff = np.linalg.norm(U[ii] - U[jj], axis=1)
+        summ = np.linalg.norm(U[ii] + U[jj], axis=1)
+        out[a : a + _PAIR_CHUNK] = 2.0 * np.arctan2(diff, summ)
+    return out
 
 
 def input_angles(X) -> tuple[np.ndarray, np.ndarray]:
@@ -77,20 +134,12 @@ def input_angles(X) -> tuple[np.ndarray, np.ndarray]:
     ``θ = 2·atan2(‖u−v‖, ‖u+v‖)`` from the unit rows, accurate to a few ulps even for
     near-duplicate or antipodal rows. Zero rows are an error.
     """
-    X = as_data(X)
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (N, d), got {X.shape}")
-    norms = nonzero_row_norms(X)
-    U = X / norms[:, None]
+    X, norms, U = _unit_rows(X)
     rho = U @ U.T
     np.clip(rho, -1.0, 1.0, out=rho)
     theta = np.arccos(rho)
     iu, ju = np.nonzero(np.triu(np.abs(rho) > 0.5, 1))
-    for a in range(0, iu.size, 1 << 16):
-        i, j = iu[a : a + (1 << 16)], ju[a : a + (1 << 16)]
-        diff = np.linalg.norm(U[i] - U[j], axis=1)
-        summ = np.linalg.norm(U[i] + U[j], axis=1)
-        theta[i, j] = 2.0 * np.arctan2(diff, summ)
+    theta[iu, ju] = _stable_angles(U, iu, ju)
     theta = np.triu(theta, 1)
     theta += theta.T
     return theta, norms
@@ -167,40 +216,73 @@ def limiting_ntk(X, depth: int, *, block: int = _BLOCK) -> LimitingNTK:
 
     Exact closed forms (no quadrature, no sampling); numerically stable as ``ρ → ±1``, exactly
     symmetric, ``G^(l)_ii = ‖x_i‖²`` and ``Ġ^(l)_ii = 1`` exactly. Rows of ``X`` must be nonzero.
+
+    Work is done on ``block``-row slabs of the upper triangle (rows ``a:b``, columns ``a:``), each
+    mirrored into the lower triangle as soon as it is final. The first-layer angle data
+    ``(θ, sin θ, cos θ, 1 − cos θ)`` are ``(arccos ρ, √((1−ρ)(1+ρ)), ρ, 1 − ρ)`` with
+    ``ρ = G^(1)_ij/(‖x_i‖‖x_j‖)`` where ``|ρ| ≤ 1/2`` (all well conditioned there), and elsewhere
+    ``(θ, sin θ, cos θ, 2 sin²(θ/2))`` from the atan2 angle of :func:`input_angles`.
     """
     L = check_depth(depth)
-    theta1, norms = input_angles(X)
-    X = np.asarray(X, dtype=np.float64)
+    block = check_positive_int(block, "block")
+    X, norms, U = _unit_rows(X)
     N = X.shape[0]
-    G = [None, gram_exact(X)]
-    K = [None, G[1].copy()]
+    G = [None, np.empty((N, N))]
     Gd = [None, None]
+    K = [None, None]
     for _ in range(2, L + 1):
         G.append(np.empty((N, N)))
         Gd.append(np.empty((N, N)))
         K.append(np.empty((N, N)))
-    # state per block: off-diagonal (ρ, δ) of the previous layer
+    # one product (a plain GEMM: numpy's syrk route for X @ X.T is slower for small d); each slab
+    # below keeps its upper part and mirrors it
+    np.matmul(X, np.ascontiguousarray(X.T), out=G[1])
+    m0 = min(block, N)
+    bufs = np.empty((6, m0 * N))  # θ, sin θ, ρ, δ, θρ − sin θ, ‖x_i‖‖x_j‖
+
     for a in range(0, N, block):
         b = min(a + block, N)
-        th = theta1[a:b, a:]
-        s = np.sin(th)
-        rho = np.cos(th)
-        delta = 2.0 * np.sin(0.5 * th) ** 2
-        nn = np.outer(norms[a:b], norms[a:])
-        k_prev = K[1][a:b, a:]
+        m, w = b - a, N - a
+        th, s, rho, dl, tmp, nn = (buf[: m * w].reshape(m, w) for buf in bufs)
+        # layer 1: the slab of G^(1) = X Xᵀ (its diagonal square made exactly symmetric) and ρ from it
+        g1 = G[1][a:b, a:]
+        _symmetrize_square(g1[:, :m])
+        G[1][b:, a:b] = g1[:, m:].T
+        np.multiply(norms[a:b, None], norms[None, a:], out=nn)
+        np.divide(g1, nn, out=rho)
+        np.clip(rho, -1.0, 1.0, out=rho)
+        np.arccos(rho, out=th)
+        np.subtract(1.0, rho, out=dl)
+        np.add(1.0, rho, out=s)
+        s *= dl
+        np.sqrt(s, out=s)
+        np.abs(rho, out=tmp)
+        ri, ci = np.nonzero(tmp > 0.5)  # includes the slab's diagonal entries (overwritten below)
+        if ri.size:
+            t = _stable_angles(U, ri + a, ci + a)
+            th[ri, ci] = t
+            s[ri, ci] = np.sin(t)
+            rho[ri, ci] = np.cos(t)
+            half = np.sin(0.5 * t)
+            dl[ri, ci] = 2.0 * half * half
+        k_prev = g1
         for l in range(2, L + 1):
-            gdot, rho, delta = _layer(th, s, rho, delta)
-            g = nn * rho
-            k = k_prev * gdot
+            gd = Gd[l][a:b, a:]
+            _layer(th, s, rho, dl, out=(gd, rho, dl), scratch=tmp)
+            g = G[l][a:b, a:]
+            np.multiply(nn, rho, out=g)
+            k = K[l][a:b, a:]
+            np.multiply(k_prev, gd, out=k)
             k += g
-            for M, blockval in ((G[l], g), (Gd[l], gdot), (K[l], k)):
-                M[a:b, a:] = blockval
-                M[b:, a:b] = blockval[:, b - a :].T
+            for M, val in ((G[l], g), (Gd[l], gd), (K[l], k)):
+                M[b:, a:b] = val[:, m:].T
             k_prev = k
             if l < L:
-                th, s = _angle_from_delta(delta)
+                _angle_from_delta(dl, out=(th, s))
     idx = np.arange(N)
-    sq = norms**2
+    sq = np.einsum("ij,ij->i", X, X)  # ‖x_i‖² as a dot product (not a squared root), as in gram_exact
+    G[1][idx, idx] = sq
+    K[1] = G[1].copy()
     for l in range(2, L + 1):
         G[l][idx, idx] = sq
         Gd[l][idx, idx] = 1.0
@@ -208,9 +290,16 @@ def limiting_ntk(X, depth: int, *, block: int = _BLOCK) -> LimitingNTK:
     return LimitingNTK(G=G, Gdot=Gd, K=K)
 
 
+def _symmetrize_square(S: np.ndarray) -> None:
+    """Copy the strictly upper triangle of the square ``S`` onto its lower triangle (in place)."""
+    il = np.tril_indices(S.shape[0], -1)
+    S[il] = S.T[il]
+
+
 def gram_exact(X: np.ndarray) -> np.ndarray:
     """``X Xᵀ`` exactly symmetric with the diagonal equal to the row norms squared as computed."""
     G = X @ X.T
     G = np.triu(G)
     G += np.triu(G, 1).T
+    np.fill_diagonal(G, np.einsum("ij,ij->i", X, X))
     return G

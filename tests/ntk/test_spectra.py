@@ -41,7 +41,9 @@ def test_lambda_min_vs_numpy(N, seed, kind):
     w = np.linalg.eigvalsh(K)
     norm = max(abs(w[0]), abs(w[-1]))
     assert e.floor > 0 or norm == 0
-    assert abs(e.value - w[0]) <= e.floor, (e, w[0])
+    # Each backward-stable solver returns λ_min within N·eps·‖K‖₂ (= floor) of the exact value, so the two
+    # computed values differ by at most twice the floor (found by Hypothesis: N = 3, "scaled", gap 1.06 floor).
+    assert abs(e.value - w[0]) <= 2 * e.floor, (e, w[0])
     # the floor is N eps ‖K‖₂ (‖K‖₂ itself from another solver: within 2 N eps relative)
     assert abs(e.norm - norm) <= 2 * N * EPS * norm
     assert e.floor == pytest.approx(N * EPS * e.norm, rel=4 * EPS)
