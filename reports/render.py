@@ -270,6 +270,10 @@ def build_report(records: Sequence[CheckRecord], *, environment: Mapping | None 
         "trials": int(sum(int(d.get("trials") or 0) for d in entries)),
         "timing_s": float(sum(numeric(d.get("timing_s")) or 0.0 for d in entries)),
         "overall": overall_verdict(d["verdict"] for d in entries if d["role"] != "control"),
+        "overall_by_version": {
+            v: overall_verdict(d["verdict"] for d in entries if d["role"] != "control" and d.get("paper_version") == v)
+            for v in sorted({d.get("paper_version") for d in entries if d["role"] != "control" and d.get("paper_version")})
+        },
     }
     if figures is None:
         t0 = time.perf_counter()

@@ -83,7 +83,9 @@ def render_html(report: Mapping, pngs: Mapping[str, bytes]) -> str:
                     f"<title>{_e(report.get('title'))}</title><style>{CSS}</style></head><body>"]
     env = report.get("environment") or {}
     p.append('<header><div class="inner">')
-    p.append(f"<h1>{_e(report.get('title'))} {_badge(t['overall'])}</h1>")
+    byv = t.get("overall_by_version") or {}
+    versions = " ".join(f'<span class="small">{_e(v)}:</span> {_badge(x)}' for v, x in byv.items())
+    p.append(f"<h1>{_e(report.get('title'))} {versions or _badge(t['overall'])}</h1>")
     p.append("<p>Nguyen, Mondelli &amp; Montúfar, <i>Tight Bounds on the Smallest Eigenvalue of the Neural Tangent Kernel "
              "for Deep ReLU Networks</i> (ICML 2021; arXiv:2012.11654 v5).</p>")
     p.append(f"<p>profile <b>{_e(env.get('profile') or '—')}</b> · session seed(s) "

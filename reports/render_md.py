@@ -79,7 +79,8 @@ def _esc(s: Any) -> str:
 def render_markdown(report: Mapping) -> str:
     t = report["totals"]
     out: list[str] = [f"# {report.get('title', 'Verification report')}", ""]
-    out.append(f"**Overall: {BADGE.get(t['overall'], t['overall'])}** — {t['statements']} statements, {t['checks']} checks, "
+    byv = ", ".join(f"{v}: {BADGE.get(x, x)}" for v, x in (t.get("overall_by_version") or {}).items())
+    out.append(f"**Overall: {BADGE.get(t['overall'], t['overall'])}**{' (' + byv + ')' if byv else ''} — {t['statements']} statements, {t['checks']} checks, "
                f"{t['records']} records, {t['trials']} Monte Carlo trials; verified {t['verified']}, refuted {t['refuted']}, "
                f"inconclusive {t['inconclusive']}; negative controls detected {t['controls_detected']}/{t['controls']}.")
     out.append("")
