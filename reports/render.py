@@ -378,7 +378,8 @@ def summary_text(report: Mapping, *, width: int = 100) -> str:
     lines = [
         f"ntkverify report — {t['statements']} statements, {t['checks']} checks, {t['records']} records, {t['trials']} trials",
         f"  verified {t['verified']}   refuted {t['refuted']}   inconclusive {t['inconclusive']}   "
-        f"controls detected {t['controls_detected']}/{t['controls']}   overall: {t['overall'].upper()}",
+        f"controls detected {t['controls_detected']}/{t['controls']}   overall: {t['overall'].upper()}"
+        + "".join(f"  [{v}: {x}]" for v, x in (t.get("overall_by_version") or {}).items()),
         f"  profile {env.get('profile')}  session seed(s) {report['run'].get('session_seeds')}  "
         f"python {env.get('python')}  cores {env.get('cores')}",
         "",

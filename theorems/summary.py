@@ -29,8 +29,8 @@ def summary_lines(records, *, max_assertions: int | None = None) -> list[str]:
     one-sided Clopper–Pearson lower bound against its stated probability, and the extreme implied
     constants; then the count of probabilistic assertions against the run's budget."""
     groups = group(records)
-    w = max([34] + [len(chk) for _, chk in groups])
-    lines = [f"{'statement':<10} {'check':<{w}} {'verdict':<12} {'scen':>4} {'trials':>7}  {'worst CP-low / stated':<22} implied const [min, max]"]
+    width = max([34] + [len(chk) for _, chk in groups])
+    lines = [f"{'statement':<10} {'check':<{width}} {'verdict':<12} {'scen':>4} {'trials':>7}  {'worst CP-low / stated':<22} implied const [min, max]"]
     n_prob = 0
     for (sid, chk), recs in groups.items():
         verdicts = [r.verdict for r in recs]
@@ -46,7 +46,7 @@ def summary_lines(records, *, max_assertions: int | None = None) -> list[str]:
         if imp:
             impl = f"[{min(i['min'] for i in imp):.4g}, {max(i['max'] for i in imp):.4g}]"
         counts = ", ".join(f"{v}:{verdicts.count(v)}" for v in ("verified", "refuted", "inconclusive") if verdicts.count(v))
-        lines.append(f"{sid:<10} {chk:<{w}} {_overall(verdicts):<12} {len(recs):>4} {trials:>7}  {ci:<22} {impl}  ({counts})")
+        lines.append(f"{sid:<10} {chk:<{width}} {_overall(verdicts):<12} {len(recs):>4} {trials:>7}  {ci:<22} {impl}  ({counts})")
     if max_assertions is not None:
         status = "within" if n_prob <= max_assertions else "EXCEEDS"
         lines.append(f"probabilistic assertions: {n_prob} ({status} the planned {max_assertions}; per-assertion alpha = total/{max_assertions})")
