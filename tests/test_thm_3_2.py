@@ -16,6 +16,7 @@ import ntk
 from generators.lookup import law_from_spec
 from generators.regimes import arbitrary_data, thm32_scenarios
 from generators.seeds import trial_rngs
+from reports.promoted import with_promoted
 from theorems import constants as C
 from theorems import sec3
 from theorems.harness import record_exact, run_check
@@ -50,6 +51,7 @@ def test_step_a_is_tight_for_one_layer_of_orthogonal_data():
 
 
 # ------------------------------------------------------------------------- (2) explicit form
+@with_promoted("Thm 3.2", "explicit-bounds")  # refuted scenarios kept as permanent @examples
 @given(s=thm32_scenarios(laws=("gaussian", "sphere"), rs=(2,), **SCEN))
 @settings(max_examples=examples(3, 6, 40))
 def test_explicit_form(ntk_context, s):
@@ -60,6 +62,7 @@ def test_explicit_form(ntk_context, s):
 
 
 # ----------------------------------------------------------------------- (3) asymptotic form
+@with_promoted("Thm 3.2", "asymptotic-bounds")
 @given(s=thm32_scenarios(**SCEN))
 @settings(max_examples=examples(4, 8, 60))
 def test_asymptotic_form(ntk_context, s):
