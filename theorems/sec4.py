@@ -483,6 +483,36 @@ class Memorization:
         return [i for i in top if a * self.eps[i] >= factor * self.round_scale / self.eps[i]]
 
 
+def least_norm_direction(X: np.ndarray, Y: np.ndarray, w0: Sequence[np.ndarray]) -> tuple[list[np.ndarray], float]:
+    """Cor 4.2's ``θ'``: the least-norm solution of ``J(θ_0)θ' = Y`` (``scipy.linalg.lstsq``), as weight-shaped
+    arrays, and the residual ``‖J θ' − Y‖``."""
+    J = ntk.jacobian(X, w0)
+    tp, *_ = scipy.linalg.lstsq(J, Y)
+    return unflatten(tp, w0), float(np.linalg.norm(J @ tp - Y))
+
+
+def output_polynomial(X: np.ndarray, w0: Sequence[np.ndarray], direction: Sequence[np.ndarray]) -> np.ndarray:
+    """Coefficients ``c_0, …, c_L`` (shape ``(L+1, N)``) with ``f_L(θ_0 + εθ')(x_i) = Σ_j c_j[i] ε^j`` — exact for
+    every ``ε`` below the first activation-pattern change (:func:`pattern_change_eps`).
+
+    With the activation patterns of ``θ_0`` frozen, ``f_L`` is multilinear in ``W_1..W_L``, so its value at
+    ``W_l + εW'_l`` is a polynomial of degree ``L`` in ``ε``; the coefficients follow layer by layer
+    (``u_j = W_lᵀ v_j + W'_lᵀ v_{j−1}``, masked) with no cancellation. ``c_0 = f_L(θ_0)``, ``c_1 = J(θ_0)θ'``, hence
+    ``h_ε(X) − Y = (c_1 − Y) + Σ_{j≥2} c_j ε^{j−1}``: the linear rate of Cor 4.2 with constant ``‖c_2‖``.
+    """
+    fwd = ntk.forward(X, w0)
+    L = len(w0)
+    V = np.zeros((L + 1,) + X.shape)
+    V[0] = X
+    for l, (W, Wp) in enumerate(zip(w0, direction)):
+        U = V @ W
+        U[1:] += V[:-1] @ Wp
+        if l < L - 1:
+            U *= fwd.masks[l]
+        V = U
+    return V[..., 0]
+
+
 def memorize(X: np.ndarray, Y: np.ndarray, w0: Sequence[np.ndarray], eps_grid: Sequence[float]) -> Memorization:
     """Cor 4.2's construction: least-norm ``θ'`` with ``J(θ_0)θ' = Y`` (``scipy.linalg.lstsq``), then for each ε
     the doubled network's output ``h_ε(X)``, its error ``‖h_ε(X) − Y‖`` and its deviation from the formula
