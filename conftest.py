@@ -74,11 +74,13 @@ def pytest_configure(config):
     workerinput = getattr(config, "workerinput", None)
     if workerinput is None:  # controller (or a run without xdist)
         results = config.getoption("--ntk-results") or str(
-            ROOT / ".ntk-results" / time.strftime("%Y%m%dT%H%M%S")
+            ROOT / ".ntk-results" / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
         )
         config.ntk_results_dir = Path(results)
         config.ntk_results_dir.mkdir(parents=True, exist_ok=True)
         config.ntk_worker_id = "main"
+        config._ntk_failed = _FailedTests()
+        config.pluginmanager.register(config._ntk_failed, "ntk-failed-tests")
     else:
         config.ntk_results_dir = Path(workerinput["ntk_results_dir"])
         config.ntk_worker_id = workerinput["workerid"]
@@ -138,10 +140,24 @@ def ntk_context(request, pytestconfig, record_sink):
     )
 
 
+class _FailedTests:
+    """Plugin (controller only) remembering failed tests — xdist forwards every worker's reports to the
+    controller — so that the report can say its verdicts are incomplete."""
+
+    def __init__(self):
+        self.nodeids: set[str] = set()
+
+    def pytest_runtest_logreport(self, report):
+        if report.failed and not hasattr(report, "wasxfail"):
+            self.nodeids.add(report.nodeid)
+
+
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     if hasattr(config, "workerinput"):
         return
+    config.ntk_failed_tests = sorted(config._ntk_failed.nodeids)
+    config._ntk_exitstatus = int(exitstatus)
     from theorems.catalog import load_all
     from theorems.records import merge_records, write_merged
 

@@ -291,6 +291,7 @@ def build_report(records: Sequence[CheckRecord], *, environment: Mapping | None 
             "session_seeds": seeds,
             "profile": env.get("profile"),
             "figure_render_s": round(fig_time, 3),
+            "tests": dict((source or {}).get("tests") or {}),
         },
         "environment": to_jsonable(env),
         "totals": totals,
@@ -375,8 +376,11 @@ def summary_text(report: Mapping, *, width: int = 100) -> str:
     """A one-screen plain-text summary: totals, per-statement verdicts, what needs attention."""
     t = report["totals"]
     env = report.get("environment") or {}
+    failed = ((report.get("run") or {}).get("tests") or {}).get("failed") or []
     lines = [
         f"ntkverify report — {t['statements']} statements, {t['checks']} checks, {t['records']} records, {t['trials']} trials",
+        *([f"  TESTS FAILED ({len(failed)}): the verdicts below are incomplete — " + ", ".join(failed[:5])
+           + (" …" if len(failed) > 5 else "")] if failed else []),
         f"  verified {t['verified']}   refuted {t['refuted']}   inconclusive {t['inconclusive']}   "
         f"controls detected {t['controls_detected']}/{t['controls']}   overall: {t['overall'].upper()}"
         + "".join(f"  [{v}: {x}]" for v, x in (t.get("overall_by_version") or {}).items()),
@@ -423,8 +427,11 @@ def session_report(config, records) -> tuple[Path, Path] | None:
             (results / "environment.json").write_text(json.dumps(to_jsonable(env), indent=1) + "\n", encoding="utf-8")
         if not records or opt("no_ntk_report", False) or opt("ntk_replay", None):
             return None
+        tests = {"exitstatus": int(getattr(config, "_ntk_exitstatus", 0) or 0),
+                 "failed": sorted(getattr(config, "ntk_failed_tests", ()) or ())}
         report, figures = build_report(list(records), environment=env,
-                                       source={"source": str(results / "records.json"), "results_dir": str(results)})
+                                       source={"source": str(results / "records.json"), "results_dir": str(results),
+                                               "tests": tests})
         base = Path(opt("ntk_report", None) or REPORTS_ROOT)
         latest, run_dir = publish(report, figures, base, stamp=results.name if results.name[:2].isdigit() else None)
         config._ntk_report_paths = (latest, run_dir)

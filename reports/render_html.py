@@ -90,6 +90,10 @@ def render_html(report: Mapping, pngs: Mapping[str, bytes]) -> str:
              "for Deep ReLU Networks</i> (ICML 2021; arXiv:2012.11654 v5).</p>")
     p.append(f"<p>profile <b>{_e(env.get('profile') or '—')}</b> · session seed(s) "
              f"<b>{_e(', '.join(str(s) for s in report['run'].get('session_seeds') or []))}</b> · generated {_e(report.get('generated'))}</p>")
+    failed = ((report.get("run") or {}).get("tests") or {}).get("failed") or []
+    if failed:
+        p.append(f'<p>{_badge("refuted")} <b>{len(failed)} test(s) failed</b> — the verdicts of this report are '
+                 f'incomplete: {_e(", ".join(failed[:10]))}{" …" if len(failed) > 10 else ""}</p>')
     p.append('<div class="cards">')
     for label, val in (("statements", t["statements"]), ("checks", t["checks"]), ("verified", t["verified"]),
                        ("refuted", t["refuted"]), ("inconclusive", t["inconclusive"]),

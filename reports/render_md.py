@@ -79,6 +79,11 @@ def _esc(s: Any) -> str:
 def render_markdown(report: Mapping) -> str:
     t = report["totals"]
     out: list[str] = [f"# {report.get('title', 'Verification report')}", ""]
+    failed = ((report.get("run") or {}).get("tests") or {}).get("failed") or []
+    if failed:
+        out.append(f"**{len(failed)} test(s) FAILED — the verdicts below are incomplete:** "
+                   + ", ".join(f"`{f}`" for f in failed[:10]) + (" …" if len(failed) > 10 else ""))
+        out.append("")
     byv = ", ".join(f"{v}: {BADGE.get(x, x)}" for v, x in (t.get("overall_by_version") or {}).items())
     out.append(f"**Overall: {BADGE.get(t['overall'], t['overall'])}**{' (' + byv + ')' if byv else ''} — {t['statements']} statements, {t['checks']} checks, "
                f"{t['records']} records, {t['trials']} Monte Carlo trials; verified {t['verified']}, refuted {t['refuted']}, "

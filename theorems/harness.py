@@ -66,10 +66,19 @@ class Check:
 
     @property
     def statement(self) -> Statement:
-        return REGISTRY.get(self.statement_id)
+        return _statement(self.statement_id)
 
 
 CHECKS: dict[tuple[str, str], Check] = {}
+
+
+def _statement(statement_id: str) -> Statement:
+    """The registered statement, importing every statement module first if it is not registered yet."""
+    if statement_id not in REGISTRY:
+        from .catalog import load_all
+
+        load_all()
+    return REGISTRY.get(statement_id)
 
 
 def check(statement_id: str, name: str, *, probability=None, description: str = "", version=None):
@@ -177,7 +186,7 @@ def _aggregate(outcomes: list[Outcome]) -> dict:
 
 def record_exact(ctx: Context, statement: Statement | str, name: str, scenario: Mapping[str, Any], *, holds: bool, slack: float | None = None, measured: Mapping[str, Any] | None = None, reason: str = "") -> CheckRecord:
     """Record one deterministic (exact) property evaluated on one input: verified or refuted."""
-    st = REGISTRY.get(statement) if isinstance(statement, str) else statement
+    st = _statement(statement) if isinstance(statement, str) else statement
     rec = CheckRecord(
         statement_id=st.id, check=name, paper_version=st.paper_version, kind=Kind.EXACT,
         scenario=dict(scenario), session_seed=ctx.session_seed,
