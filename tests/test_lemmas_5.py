@@ -92,7 +92,8 @@ def test_lemma54_icml_counterexample_is_resolved():
     assert abs(a) <= tol and abs(b - (14.5 - math.sqrt(10.5**2 + 81))) <= 1e-12 and b - a > 100 * tol
 
 
-@pytest.mark.xfail(strict=True, reason="ICML print's Lemma 5.4 is false (corrected in arXiv v5): explicit counterexample; "
+@pytest.mark.xfail(strict=True, reason="Lemma 5.4 in the suite's reconstruction of the ICML print is false (corrected in arXiv v5; "
+                   "verify the reconstruction against the ICML PDF): explicit counterexample; "
                    "replay: pytest tests/test_lemmas_5.py::test_lemma54_icml_form_fails -p no:randomly")
 def test_lemma54_icml_form_fails(ntk_context):
     """F = [[1,0],[2,0]], μ = (0,1), r = 2: λ_min((FFᵀ)^{∘2}) = 0 < λ_min((F̃F̃ᵀ)^{∘2}) ≈ 0.67 — the ICML statement
@@ -115,7 +116,7 @@ def test_lemma54_icml_form_on_network_features(ntk_context):
         fails += a < b - tol
     record_exact(ntk_context, "Lemma 5.4", "icml-form on features (report)", {"N": 8, "d": 64, "n_1": 64, "r": 2, "draws": 20},
                  holds=True, measured={"icml_failures": int(fails), "draws": 20},
-                 reason=f"ICML inequality fails on {fails}/20 draws of network features (v5 form holds always)")
+                 reason=f"reconstructed ICML inequality fails on {fails}/20 draws of network features")
 
 
 # ----------------------------------------------------------------------------------- Lemma 5.5

@@ -14,7 +14,7 @@ Encoded three ways:
 2. **Explicit form** for Gaussian and spherical data: every constant derived (module
    :mod:`theorems.constants`; derivation in :func:`explicit_lower_bound`).
 3. **Asymptotic form** with named constants ``THM32_LOWER``, ``THM32_UPPER``, ``C_NORM``, ``C_INNER``,
-   inside the regime defined by ``THM32_REGIME_P`` and ``THM32_GERSHGORIN_MARGIN``.
+   inside the regime defined by ``THM32_REGIME_P`` and ``THM32_N_MIN``.
 
 Decision recorded: step (d) of the paper prints ``max_{i≠j} |⟨x_i,x_j⟩|^r ≤ d N^{−1/(r−0.5)}``; the
 exponent ``r`` on the left is a misprint (THEOREMS.md) — the suite uses ``|⟨x_i,x_j⟩| ≤ d N^{−1/(r−0.5)}``.
@@ -170,8 +170,9 @@ def proof_steps(X: np.ndarray, L: int, r: int) -> dict[str, Step]:
     np.fill_diagonal(off, 0.0)
     rhs_c = sq.min() ** r - (N - 1) * off.max() ** r
     steps["c"] = Step("(c) λ_min((XXᵀ)^{∘r}) ≥ min‖x‖^{2r} − (N−1) max|⟨x_i,x_j⟩|^r", lp.value, rhs_c, tp + (r + d + 2) * EPS * N * sq.max() ** r, float(sq.max() ** r))
-    tr = L * sq.sum() / N
-    steps["e"] = Step("(e) λ_min(K^(L)) ≤ tr K^(L)/N", tr, lk, tk + L * d * EPS * tr, tr)
+    # tr K^(L)/N = (L/N) Σ‖x_i‖² (K^(L)_ii = L‖x_i‖²): d-term dot products, ×L, an N-term sum → (d + L + N)·eps
+    tr = float(np.trace(lim.ntk)) / N
+    steps["e"] = Step("(e) λ_min(K^(L)) ≤ tr K^(L)/N", tr, lk, tk + (d + L + N) * EPS * tr, tr)
     return steps
 
 

@@ -150,7 +150,9 @@ THM_5_1 = statement(
     kind=Kind.ASYMPTOTIC, hypotheses=thm51_in_regime, quantity="σ_min(F_k)²",
     lower=lambda s, **_: lower_bound(s), upper=lambda s, **_: upper_bound(s),
     probability=lambda s, **_: thm51_probability(s), section="5",
-    notes="ICML print: exponent N^{2/(r−0.1)} (check bounds-icml). n_k threshold constant THM51_WIDE_C = 1 (convention).",
+    notes="ICML print: exponent N^{2/(r−0.1)} (check bounds-icml). n_k threshold constant THM51_WIDE_C = 1 (convention). "
+          "Restriction of the suite: scenarios use zero-mean laws only, because the derived lower constant uses the "
+          "infinite-width correlation of zero-mean isotropic data (Thm 5.1 itself assumes only A2.1–A2.2).",
 )
 
 
@@ -315,7 +317,8 @@ LEM_5_4 = statement(
     id="Lemma 5.4", title="Centering features", paper_version="v5",
     claim="(FFᵀ)^{∘r} ⪰ (F̃F̃ᵀ − Λ11ᵀΛ/‖μ‖²)^{∘r} for any F, nonzero μ, integer r > 0",
     kind=Kind.EXACT, quantity="λ_min((FFᵀ)^{∘r} − (F̃F̃ᵀ − Λ11ᵀΛ/‖μ‖²)^{∘r})", section="5",
-    notes="ICML print (corrected in v5): λ_min((FFᵀ)^{∘r}) ≥ λ_min((F̃F̃ᵀ)^{∘r}) — false (check icml-form).",
+    notes="ICML print, as reconstructed by the suite (neither THEOREMS.md nor the v5 source reprints it; corrected in "
+          "v5): λ_min((FFᵀ)^{∘r}) ≥ λ_min((F̃F̃ᵀ)^{∘r}) — false (check icml-form). Verify against the ICML PDF before citing.",
 )
 
 
