@@ -47,11 +47,15 @@ def test_c1_exact_one_step_mean(ntk_context, n_prev, n, beta, scale, sparse, see
     if sparse:
         f[: n_prev // 2] = 0.0
     T = max(16, 200_000 // (n * n_prev) + 1)
-    mean_mc = AC.one_step_mc(f[None, :], f, n, beta, T, g)
+    # the input f_{k−1} is a fixed (Hypothesis-chosen) vector; the weights W_k the statement averages over come
+    # from a seed derived from the scenario and the session seed, never from Hypothesis
+    scen = {"n_prev": n_prev, "n": n, "beta": beta, "scale": scale, "sparse": sparse, "seed": seed, "T": T}
+    w_rng = trial_rngs(ntk_context.session_seed, "Lemma C.1", "exact one-step mean (MC)", scen, 1)[0]
+    mean_mc = AC.one_step_mc(f[None, :], f, n, beta, T, w_rng)
     exact, lo, hi = AC.mean_test_region(T, n, f[None, :], beta, ntk_context.alpha)
     assert math.isclose(exact, n * beta**2 * float(f @ f) / 2, rel_tol=1e-9)
     ok = lo <= mean_mc <= hi
-    record_exact(ntk_context, "Lemma C.1", "exact one-step mean (MC)", {"n_prev": n_prev, "n": n, "beta": beta, "scale": scale, "sparse": sparse, "seed": seed, "T": T},
+    record_exact(ntk_context, "Lemma C.1", "exact one-step mean (MC)", scen,
                  holds=ok, slack=(mean_mc - exact) / exact, measured={"mc_mean": mean_mc, "exact": exact, "lo": lo, "hi": hi, "alpha": ntk_context.alpha},
                  reason=f"MC mean/exact = {mean_mc / exact:.5f}, Chernoff region [{lo / exact:.5f}, {hi / exact:.5f}] at α = {ntk_context.alpha:.1e}")
     assert ok
@@ -74,7 +78,11 @@ def test_c6_exact_mean_recursion(ntk_context, p_minus_k, seed, beta):
         return  # outside the lemma's condition (f_{p−1}(x) ≠ 0); probability ~2^{−16}
     n = widths[p]
     T = 4000
-    mean_mc = AC.one_step_mc(S_prev, f_prev, n, beta, T, g)
+    # S_{p−1}, f_{p−1}(x) are the fixed conditioning (from the Hypothesis-chosen seed); the W_p the statement
+    # averages over come from a seed derived from the scenario and the session seed
+    w_rng = trial_rngs(ntk_context.session_seed, "Lemma C.6", "exact mean recursion (MC)",
+                       {"p_minus_k": p_minus_k, "seed": seed, "beta": beta}, 1)[0]
+    mean_mc = AC.one_step_mc(S_prev, f_prev, n, beta, T, w_rng)
     exact, lo, hi = AC.mean_test_region(T, n, S_prev, beta, ntk_context.alpha)
     assert math.isclose(exact, n * beta**2 * float(np.sum(S_prev**2)) / 2, rel_tol=1e-9)
     ok = lo <= mean_mc <= hi

@@ -23,6 +23,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from generators.lookup import law_from_spec
+from generators.seeds import trial_rngs
 import ntk
 from theorems import constants as C
 from theorems import sec4
@@ -43,30 +44,35 @@ def cor42_scenario(N, L, k, law="gaussian", betas="he", delta=0.01):
 
 @st.composite
 def cases(draw):
+    """Deterministic choices only: architecture, law, β preset, label scale. The data, θ_0 and the labels are
+    drawn inside the test from a seed derived from this scenario and the session seed."""
     L = draw(st.integers(2, 3))
     k = draw(st.integers(1, L - 1))
     s = cor42_scenario(draw(st.sampled_from([4, 6])), L, k, draw(st.sampled_from(["gaussian", "sphere", "noncentered"])),
                        draw(st.sampled_from(["standard", "he", "lecun"])))
-    return s, 10.0 ** draw(st.integers(-2, 3)), draw(st.integers(0, 2**32 - 1))
+    return s, 10.0 ** draw(st.integers(-2, 3))
 
 
 @given(case=cases())
 @settings(max_examples=examples(3, 8, 60))
 def test_construction_memorizes_linearly(ntk_context, case):
-    s, yscale, seed = case
+    s, yscale = case
     assert sec4.COR_4_2.in_regime(s), s
-    rng = np.random.default_rng(seed)
+    scen = {**s, "label_scale": yscale}
+    rng = trial_rngs(ntk_context.session_seed, "Cor 4.2", "memorize", scen, 1)[0]
     X = law_from_spec(s["law"]).sample(s["N"], s["d"], rng)
     W = ntk.init_weights(s["widths"], sec4.betas_of(s), rng)
     Y = yscale * rng.standard_normal(s["N"])  # arbitrary real labels
     m = sec4.memorize(X, Y, W, EPS_GRID)
-    scen = {**s, "label_scale": yscale, "seed": seed}
     exact = all(e <= t for e, t in zip(m.construction_error, m.construction_tol))
     record_exact(ntk_context, "Cor 4.2", "construction computes h_ε exactly", scen, holds=exact,
                  measured={"max_dev": max(m.construction_error), "tol": min(m.construction_tol)},
                  reason="doubled network output = (f_L(θ_0+εθ') − f_L(θ_0))/ε within the rounding bound")
     assert exact, m
-    assert m.rank == s["N"] and m.min_abs_preactivation > 0, m
+    if not (m.rank == s["N"] and m.min_abs_preactivation > 0):
+        # the corollary's premise (rank J(θ_0) = N, no zero pre-activation) holds only w.h.p.; its probability
+        # is checked at the stated level by test_premise_rank_and_no_zero_preactivation — here it just does not apply
+        return
     # The rate, without the float64 window problem of difference quotients: below the first pattern change
     # h_ε(X) − Y = (c_1 − Y) + Σ_{j≥2} c_j ε^{j−1} exactly (sec4.output_polynomial), with c_1 = J θ'.
     direction, res = sec4.least_norm_direction(X, Y, W)

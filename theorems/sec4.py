@@ -406,7 +406,8 @@ COR_4_2 = statement(
     paper_version="v5",
     claim="∀Y ∀ε>0 ∃θ: ‖F_L(θ) − Y‖ ≤ ε (twice the hidden widths, same depth) w.p. ≥ 1 − δ − N²e^{−Ω(·/N^{δ'})} − NΣe^{−Ω(n_l)} − Ne^{−Ω(d)}",
     kind=Kind.ASYMPTOTIC,
-    hypotheses=lambda s: bool(xi(s, s["k"])) and probability_cor42(s) >= K_("THM41_REGIME_P"),
+    hypotheses=lambda s: (law_ok(s["law"]) and len(s["widths"]) >= 3 and bool(xi(s, s["k"]))
+                          and probability_cor42(s) >= K_("THM41_REGIME_P")),
     quantity="‖h_ε(X) − Y‖",
     probability=lambda s, **_: probability_cor42(s),
     section="4",
