@@ -69,6 +69,9 @@ def pytest_configure(config):
     os.environ["NTK_PROFILE"] = profile
     os.environ.setdefault("NTK_BUDGET", profile)
     settings.load_profile(profile)
+    alpha = config.getoption("--ntk-alpha")
+    if not 0 < alpha < 1:
+        raise pytest.UsageError(f"--ntk-alpha must lie in (0, 1), got {alpha!r}")
     seed = config.getoption("--ntk-seed")
     config.ntk_seed = DEFAULT_SESSION_SEED if seed is None else seed
     workerinput = getattr(config, "workerinput", None)
@@ -110,7 +113,7 @@ MAX_ASSERTIONS = 10_000
 """Upper bound on the probabilistic assertions one run may make, fixed before sampling: the run's total
 false-alarm rate ``--ntk-alpha`` is split evenly (Bonferroni) over this many, so every assertion uses
 ``alpha = total / MAX_ASSERTIONS`` whatever subset of tests is selected (verdicts do not depend on
-``-k``). The session summary says how many were made and fails the guarantee loudly if it is exceeded."""
+``-k``). The session summary says how many were made; exceeding it fails the session."""
 
 
 @pytest.fixture(scope="session")
@@ -168,6 +171,10 @@ def pytest_sessionfinish(session, exitstatus):
     except FileNotFoundError:
         records = []
     config.ntk_records = records
+    n_prob = sum(1 for r in records if r.stated_probability is not None)
+    if n_prob > MAX_ASSERTIONS:  # the false-alarm guarantee of the run no longer holds: fail the session
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        config._ntk_budget_exceeded = n_prob
     if records:
         write_merged(records, config.ntk_results_dir / "records.json")
     _ntk_write_report(config, records)
@@ -185,6 +192,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr.section("ntkverify: verdicts per statement")
     for line in summary_lines(records, max_assertions=MAX_ASSERTIONS):
         tr.write_line(line)
+    if getattr(config, "_ntk_budget_exceeded", None):
+        tr.write_line(f"FAILED: {config._ntk_budget_exceeded} probabilistic assertions exceed MAX_ASSERTIONS = "
+                      f"{MAX_ASSERTIONS}: the run's total false-alarm rate is no longer bounded by --ntk-alpha", red=True)
     tr.write_line(f"records: {config.ntk_results_dir / 'records.json'}  (session seed {config.ntk_seed}, profile {config.ntk_profile})")
 
 

@@ -68,15 +68,19 @@ def as_data(X, name: str = "X") -> np.ndarray:
 
 
 def nonzero_row_norms(X: np.ndarray, name: str = "X") -> np.ndarray:
-    """Euclidean norms of the rows of ``X``; a zero row is an error (a norm is divided by it)."""
-    norms = np.sqrt(np.einsum("...ij,...ij->...i", X, X))
-    if np.any(norms == 0):
-        idx = np.argwhere(norms == 0)[0]
+    """Euclidean norms of the rows of ``X``; a zero row is an error (a norm is divided by it).
+
+    Computed as ``m·‖x/m‖`` with ``m = max_j |x_j|`` so that rows of size 1e±200 neither overflow nor
+    underflow (the plain ``√Σx²`` loses them)."""
+    m = np.max(np.abs(X), axis=-1)
+    if np.any(m == 0):
+        idx = np.argwhere(m == 0)[0]
         raise ValueError(
             f"{name} has a zero row at index {tuple(int(i) for i in idx)}; "
             "the arc-cosine kernels divide by the row norm"
         )
-    return norms
+    Y = X / m[..., None]
+    return m * np.sqrt(np.einsum("...ij,...ij->...i", Y, Y))
 
 
 def as_weights(weights, d: int | None = None, name: str = "weights") -> list[np.ndarray]:

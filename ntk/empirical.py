@@ -91,7 +91,8 @@ def empirical_ntk(X, weights) -> np.ndarray:
     X = as_data(X)
     Ws = as_weights(weights, d=X.shape[-1])
     if X.ndim == 2 and Ws[0].ndim == 2:
-        return _empirical_ntk_2d(X, Ws)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by _finite
+            return _finite(_empirical_ntk_2d(X, Ws))
     fwd = forward(X, Ws)
     K = None
     for T in _terms(fwd, backprop_rows(fwd, Ws)):
@@ -99,7 +100,7 @@ def empirical_ntk(X, weights) -> np.ndarray:
             K = T
         else:
             K += T
-    return K
+    return _finite(K)
 
 
 # Tiling of the lower triangle for the fused path (see _lower_tiles): row panels of _PANEL rows, the
@@ -205,6 +206,14 @@ def _empirical_ntk_2d(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
             t *= u
             Kt += t
         _mirror_tile(K, r0, r1, c0, c1)
+    return K
+
+
+def _finite(K: np.ndarray) -> np.ndarray:
+    """``K`` if finite; otherwise the inputs were too large for float64 (never a silent inf/NaN)."""
+    if not np.all(np.isfinite(K)):
+        raise ValueError("X and weights are too large: the empirical NTK overflows float64 "
+                         "(rescale X or the weights; K̄ is homogeneous of degree 2 in X and in each W_l)")
     return K
 
 

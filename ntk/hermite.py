@@ -35,6 +35,8 @@ def relu_hermite(r):
     ``log|μ_r| = ((r−2)/2) log 2 + lnΓ((r−1)/2) − ½ log π − ½ log 2π − ½ lnΓ(r+1)``.
     """
     r_arr = np.asarray(r)
+    if r_arr.dtype == bool:
+        raise TypeError(f"r must be an integer, got {r!r}")
     if not np.issubdtype(r_arr.dtype, np.integer):
         if np.any(r_arr != np.round(r_arr)):
             raise ValueError(f"r must be integer-valued, got {r!r}")

@@ -226,6 +226,11 @@ def limiting_ntk(X, depth: int, *, block: int = _BLOCK) -> LimitingNTK:
     L = check_depth(depth)
     block = check_positive_int(block, "block")
     X, norms, U = _unit_rows(X)
+    # Homogeneity: K^(L)(cX) = c² K^(L)(X). Work at unit scale with c a power of two (exact in floating point)
+    # so that rows of size 1e±150 neither overflow nor underflow in X Xᵀ; rescale the results at the end.
+    scale = 2.0 ** np.round(np.log2(norms.max()))
+    if scale != 1.0:
+        X, norms = X / scale, norms / scale
     N = X.shape[0]
     G = [None, np.empty((N, N))]
     Gd = [None, None]
@@ -287,6 +292,14 @@ def limiting_ntk(X, depth: int, *, block: int = _BLOCK) -> LimitingNTK:
         G[l][idx, idx] = sq
         Gd[l][idx, idx] = 1.0
         K[l][idx, idx] = l * sq  # K^(l)_ii = K^(l-1)_ii · 1 + ‖x_i‖²
+    if scale != 1.0:
+        with np.errstate(over="ignore", under="ignore"):
+            for l in range(1, L + 1):
+                for M in (G[l], K[l]):  # × scale twice: scale² itself may over- or underflow
+                    M *= scale
+                    M *= scale
+        if not np.all(np.isfinite(K[L])):
+            raise ValueError(f"X is too large: K^(L) overflows float64 (largest row norm {norms.max() * scale!r})")
     return LimitingNTK(G=G, Gdot=Gd, K=K)
 
 

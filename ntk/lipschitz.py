@@ -96,6 +96,8 @@ def lipschitz_lower_estimate(weights, k: int, rng, *, samples: int = 256, ascent
     samples = check_positive_int(samples, "samples")
     starts = min(check_positive_int(starts, "starts"), samples)
     ascent_steps = check_positive_int(ascent_steps, "ascent_steps", minimum=0)
+    if rng is None:
+        raise ValueError("rng must be a numpy Generator or a seed; got None (no hidden global randomness)")
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(rng)
     d = Ws[0].shape[0]

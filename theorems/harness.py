@@ -113,7 +113,8 @@ def _worst(outcomes: list[Outcome]) -> int | None:
     margins = [o.margin for o in outcomes]
     if all(m is None for m in margins):
         return None
-    return int(np.nanargmin([np.inf if m is None else m for m in margins]))
+    vals = np.array([np.inf if m is None or not np.isfinite(m) else m for m in margins], dtype=float)
+    return int(np.argmin(vals))
 
 
 def run_check(ctx: Context, statement_id: str, name: str, scenario: Mapping[str, Any], *, trials: int | None = None) -> CheckRecord:

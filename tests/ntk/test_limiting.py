@@ -351,3 +351,17 @@ def test_block_size_does_not_change_result():
     for l in range(2, 5):
         assert np.all(np.abs(a.K[l] - b.K[l]) <= tol * R.entry_scale(a.K[l]))
         assert np.array_equal(b.K[l], b.K[l].T)
+
+
+def test_extreme_scales_are_exact_by_homogeneity():
+    """Rows of size 2^±400 (far outside √max_float for X Xᵀ): the result is the unit-scale result times the
+    squared power of two (exact), not inf or 0; a K^(L) that cannot be represented is a ValueError naming X."""
+    X = np.random.default_rng(3).standard_normal((6, 4))
+    ref = ntk.limiting_ntk(X, 3)
+    for e in (-400, 400):
+        big = ntk.limiting_ntk(X * 2.0**e, 3)
+        for l in (1, 2, 3):
+            assert np.array_equal(big.K[l] / 2.0 ** (2 * e), ref.K[l])
+            assert np.array_equal(big.Gdot[l], ref.Gdot[l]) if l > 1 else True
+    with pytest.raises(ValueError, match="X is too large"):
+        ntk.limiting_ntk(X * 1e200, 3)

@@ -175,3 +175,10 @@ def test_other_arguments():
     _raises(ValueError, "theta", lambda: ntk.arccos_kernels(np.array([4.0])))
     _raises(ValueError, "activation", lambda: ntk.hermite_coefficients(lambda g: np.where(g > 0, np.inf, 0.0), 3))
     _raises(ValueError, "jacobian", lambda: ntk.jacobian(X, [w[None] for w in W]))
+
+
+def test_empirical_ntk_overflow_is_an_error():
+    X = np.full((3, 2), 1e160)
+    W = ntk.init_weights([2, 4, 1], "standard", np.random.default_rng(0))
+    with pytest.raises(ValueError, match="overflows float64"):
+        ntk.empirical_ntk(X, W)
