@@ -190,7 +190,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
     tr = terminalreporter
     tr.section("ntkverify: verdicts per statement")
-    for line in summary_lines(records, max_assertions=MAX_ASSERTIONS):
+    from theorems.calibration import calibration_lines
+
+    for line in summary_lines(records, max_assertions=MAX_ASSERTIONS) + calibration_lines(records):
         tr.write_line(line)
     if getattr(config, "_ntk_budget_exceeded", None):
         tr.write_line(f"FAILED: {config._ntk_budget_exceeded} probabilistic assertions exceed MAX_ASSERTIONS = "
