@@ -21,7 +21,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from theorems.records import CheckRecord, merge_records, to_jsonable
 

@@ -60,7 +60,7 @@ def test_narrow_layer_kills_samples(ntk_context):
 
 
 def test_no_wide_layer_lambda_vs_parameter_count(ntk_context):
-    N, d, L = 48, 8, 3
+    N, d = 48, 8
     ws = [1, 2, 3, 4, 5, 6, 8, 12]
     P, lam, ok = [], [], True
     for w in ws:

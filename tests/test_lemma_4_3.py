@@ -6,7 +6,6 @@ with Appendix C.)"""
 
 from __future__ import annotations
 
-import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from theorems import constants as C

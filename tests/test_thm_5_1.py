@@ -16,9 +16,8 @@ from generators.seeds import trial_rngs
 from theorems import constants as C
 from theorems import sec5
 from theorems.harness import record_exact, run_check
-from theorems.stats import fit_power_law
 
-from .helpers import assert_not_refuted, examples
+from .helpers import assert_not_refuted, assert_scaling, examples
 
 WINDOW = C.value("SCALING_EXPONENT_WINDOW")
 
@@ -77,13 +76,8 @@ def test_scaling_in_width(ntk_context):
     sc = [{"law": {"name": "sphere"}, "N": 8, "k": 1, "r": 6, "delta": 0.01, "widths": [256, n], "betas": [1.0]} for n in ns]
     assert all(sec5.THM_5_1.in_regime(s) for s in sc)
     y = _sweep(ntk_context, sc, "n")
-    fit = fit_power_law(ns, y)
-    ok = abs(fit.exponent - 1) <= WINDOW
-    record_exact(ntk_context, "Thm 5.1", "scaling-n_k", {"N": 8, "d": 256, "k": 1, "n_k": ns}, holds=ok, slack=WINDOW - abs(fit.exponent - 1),
-                 measured={"x": ns, "y": y.tolist(), "xlabel": "n_1", "ylabel": "σ_min(F_1)²", "exponent": fit.exponent,
-                           "ci_low": fit.ci_low, "ci_high": fit.ci_high},
-                 reason=f"slope in n_k = {fit.exponent:.4f} [{fit.ci_low:.4f}, {fit.ci_high:.4f}], window ±{WINDOW}")
-    assert ok, fit
+    assert_scaling(ntk_context, "Thm 5.1", "scaling-n_k", {"N": 8, "d": 256, "k": 1, "n_k": ns}, ns, y,
+                   exponent=1, xlabel="n_1", ylabel="σ_min(F_1)²")
 
 
 def test_scaling_in_d(ntk_context):
@@ -92,13 +86,8 @@ def test_scaling_in_d(ntk_context):
     sc = [{"law": {"name": "sphere"}, "N": 8, "k": 1, "r": 6, "delta": 0.01, "widths": [d, 2048], "betas": [1.0]} for d in ds]
     assert all(sec5.THM_5_1.in_regime(s) for s in sc)
     y = _sweep(ntk_context, sc, "d")
-    fit = fit_power_law(ds, y)
-    ok = abs(fit.exponent - 1) <= WINDOW
-    record_exact(ntk_context, "Thm 5.1", "scaling-d", {"N": 8, "n_1": 2048, "k": 1, "d": ds}, holds=ok, slack=WINDOW - abs(fit.exponent - 1),
-                 measured={"x": ds, "y": y.tolist(), "xlabel": "d", "ylabel": "σ_min(F_1)²", "exponent": fit.exponent,
-                           "ci_low": fit.ci_low, "ci_high": fit.ci_high},
-                 reason=f"slope in d = {fit.exponent:.4f} [{fit.ci_low:.4f}, {fit.ci_high:.4f}], window ±{WINDOW}")
-    assert ok, fit
+    assert_scaling(ntk_context, "Thm 5.1", "scaling-d", {"N": 8, "n_1": 2048, "k": 1, "d": ds}, ds, y,
+                   exponent=1, xlabel="d", ylabel="σ_min(F_1)²")
 
 
 def test_control_narrow_layer(ntk_context):

@@ -22,7 +22,6 @@ population mean ``μ_k = E_x f_k(x)`` is exact for ``k = 1`` with Gaussian data,
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import numpy as np
 from scipy import optimize, stats
@@ -55,7 +54,7 @@ def chernoff_interval(m: int, s2, alpha: float) -> tuple[float, float]:
     s2 = s2[s2 > 0]
     mean = 0.5 * float(s2.sum())
     target = math.log(2 / alpha) / m
-    hi_a, lo_a = mean, mean * (1 + 1e-12) + 1.0
+    lo_a = mean * (1 + 1e-12) + 1.0
     while _rate(lo_a, s2, True) < target:
         lo_a = mean + 2 * (lo_a - mean)
     a, b = mean, lo_a
