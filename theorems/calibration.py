@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,11 +38,14 @@ class Calibration:
     statement_id: str
     checks: tuple[str, ...]
     side: str  # "lower": constant ≤ implied; "upper": constant ≥ implied
+    where: Callable[[Mapping], bool] | None = None  # the scenarios where the constant is calibrated, not derived
+    scope: str = ""
 
 
 CALIBRATED = (
     Calibration("THM41_LOWER", "Thm 4.1", ("bounds", "bounds (icml)"), "lower"),
-    Calibration("THM62_C", "Thm 6.2", ("bound",), "upper"),
+    # k = 1 is derived (Davidson–Szarek: implied ≤ (2 + √(2c))² = 9, ≈ 4 for square W_1); calibrated for k ≥ 2
+    Calibration("THM62_C", "Thm 6.2", ("bound",), "upper", where=lambda s: int(s.get("k", 0)) >= 2, scope="k ≥ 2"),
 )
 
 
@@ -50,7 +54,8 @@ def margins(records) -> list[dict]:
     checks, the margin, the number of trials behind it and the value SAFETY would give."""
     out = []
     for c in CALIBRATED:
-        recs = [r for r in records if r.statement_id == c.statement_id and r.check in c.checks and r.implied_constants]
+        recs = [r for r in records if r.statement_id == c.statement_id and r.check in c.checks and r.implied_constants
+                and (c.where is None or c.where(r.scenario))]
         v = value(c.constant)
         if not recs:
             out.append({"constant": c.constant, "value": v, "trials": 0})
@@ -75,7 +80,8 @@ def calibration_lines(records) -> list[str]:
             continue
         word = "min" if m["side"] == "lower" else "max"
         flag = "" if m["margin"] >= SAFETY else f"  (below the safety factor {SAFETY:g})"
-        lines.append(f"calibrated {m['constant']} = {m['value']:.4g}: {word} implied constant {m['extreme_implied']:.4g} over "
+        scope = next((f" ({c.scope})" for c in CALIBRATED if c.constant == m["constant"] and c.scope), "")
+        lines.append(f"calibrated {m['constant']} = {m['value']:.4g}{scope}: {word} implied constant {m['extreme_implied']:.4g} over "
                      f"{m['trials']} trials, margin {m['margin']:.3g}{flag}")
     return lines
 

@@ -17,7 +17,8 @@ def _rec(sid, check, lo, hi, n, scen):
 
 def test_margins_use_the_extreme_implied_constant_on_the_right_side():
     recs = [_rec("Thm 4.1", "bounds", 0.5, 3.0, 10, {"a": 1}), _rec("Thm 4.1", "bounds (icml)", 0.25, 1.0, 5, {"a": 2}),
-            _rec("Thm 6.2", "bound", 0.1, 2.0, 7, {"b": 1}), _rec("Thm 6.2", "other", 0.1, 99.0, 7, {"b": 2})]
+            _rec("Thm 6.2", "bound", 0.1, 2.0, 7, {"k": 2}), _rec("Thm 6.2", "other", 0.1, 99.0, 7, {"k": 2}),
+            _rec("Thm 6.2", "bound", 0.1, 4.0, 7, {"k": 1})]  # k = 1 is derived, not calibrated: ignored
     m = {d["constant"]: d for d in margins(recs)}
     assert m["THM41_LOWER"]["extreme_implied"] == 0.25 and m["THM41_LOWER"]["trials"] == 15
     assert m["THM41_LOWER"]["margin"] == pytest.approx(0.25 / value("THM41_LOWER"))
