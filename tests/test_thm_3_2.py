@@ -106,6 +106,29 @@ def test_scaling_in_n(ntk_context):
                    xlabel="N", ylabel="mean λ_min(K^(L))")
 
 
+def test_implied_constant_spread_over_the_regime(ntk_context):
+    """Θ means a fixed constant: λ_min(K^(L))/(L d) stays within THM32_SPREAD_FACTOR across in-regime scenarios
+    (N ∈ {8, 16, 32} at the regime's smallest d, L ∈ {2, 3, 5}, Gaussian and spherical data). Dividing by L
+    tests the paper's upper bound L·O(d) for tightness in L: λ_min grows linearly with depth."""
+    from generators.regimes import thm32_d_min
+
+    sc = []
+    for law in ("gaussian", "sphere"):
+        for N in (8, 16, 32):
+            d = thm32_d_min(N, 2, C.value("THM32_REGIME_P"), sphere=law == "sphere", **SCEN)
+            sc += [{"law": {"name": law}, "N": N, "d": d, "L": L, "r": 2} for L in (2, 3, 5)]
+    assert all(sec3.THM_3_2.in_regime(s) for s in sc)
+    implied = _sweep(sc, 4, ntk_context.session_seed, "spread") / np.array([s["L"] * s["d"] for s in sc])
+    factor = float(implied.max() / implied.min())
+    limit = C.value("THM32_SPREAD_FACTOR")
+    record_exact(ntk_context, "Thm 3.2", "implied-constant spread (λ_min/(L d))", {"scenarios": len(sc), "r": 2},
+                 holds=factor <= limit, slack=(limit - factor) / limit,
+                 measured={"implied": implied.tolist(), "max_over_min": factor,
+                           "labels": [f"{s['law']['name']} N={s['N']} d={s['d']} L={s['L']}" for s in sc]},
+                 reason=f"λ_min/(L d) ∈ [{implied.min():.3f}, {implied.max():.3f}], max/min {factor:.3f} ≤ {limit}")
+    assert factor <= limit, (implied, factor)
+
+
 def test_scaling_in_depth_is_reported(ntk_context):
     """Depth: the paper's upper bound is linear in L and its lower bound does not grow with L. Report
     the measured slope; assert only what the paper proves (between the two bounds for every L)."""
