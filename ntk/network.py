@@ -151,6 +151,10 @@ def backprop_rows(fwd: Forward, weights) -> list[np.ndarray]:
         raise ValueError(f"the output width n_L must be 1 for the NTK, got W_L of shape {Ws[-1].shape}")
     if fwd.depth != L:
         raise ValueError(f"forward pass has depth {fwd.depth} but weights have depth {L}")
+    for l, (g, W) in enumerate(zip(fwd.pre, Ws), start=1):
+        if g.shape[-1] != W.shape[-1]:
+            raise ValueError(f"forward pass does not match the weights: g_{l} has width {g.shape[-1]}, W_{l} has "
+                             f"{W.shape[-1]} columns")
     lead = np.broadcast_shapes(fwd.pre[-1].shape[:-1], Ws[0].shape[:-2] + (1,))
     B = [None] * (L + 1)
     B[L] = np.ones(lead + (1,))

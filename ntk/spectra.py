@@ -67,7 +67,9 @@ def lambda_min(K, *, extra_error: float | np.ndarray = 0.0) -> Eig:
             w = np.linalg.eigvalsh(K)
             lo, hi = w[0], w[-1]
         norm = max(abs(lo), abs(hi))
-        return Eig(float(lo), float(N * EPS * norm + extra_error), float(norm))
+        if extra.size != 1:
+            raise ValueError(f"extra_error must be a scalar for a single matrix, got shape {extra.shape}")
+        return Eig(float(lo), float(N * EPS * norm + float(extra)), float(norm))
     w = np.linalg.eigvalsh(K)
     norm = np.maximum(np.abs(w[..., 0]), np.abs(w[..., -1]))
     return Eig(w[..., 0], N * EPS * norm + extra_error, norm)

@@ -182,3 +182,16 @@ def test_empirical_ntk_overflow_is_an_error():
     W = ntk.init_weights([2, 4, 1], "standard", np.random.default_rng(0))
     with pytest.raises(ValueError, match="overflows float64"):
         ntk.empirical_ntk(X, W)
+
+
+def test_backprop_rows_rejects_a_forward_pass_of_other_weights():
+    rng = np.random.default_rng(0)
+    W, W2 = ntk.init_weights([3, 4, 1], "standard", rng), ntk.init_weights([3, 5, 1], "standard", rng)
+    fwd = ntk.forward(rng.standard_normal((2, 3)), W)
+    with pytest.raises(ValueError, match="does not match the weights"):
+        ntk.backprop_rows(fwd, W2)
+
+
+def test_lambda_min_extra_error_must_be_scalar_for_one_matrix():
+    with pytest.raises(ValueError, match="extra_error"):
+        ntk.lambda_min(np.eye(3), extra_error=np.array([1e-3, 2e-3]))
