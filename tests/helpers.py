@@ -39,7 +39,7 @@ def assert_scaling(ctx, statement_id: str, check: str, scenario: dict, x, y, *, 
     x, y = [float(v) for v in x], [float(v) for v in y]
     fit = fit_power_law(x, y)
     ok = abs(fit.exponent - exponent) <= window
-    record_exact(ctx, statement_id, check, scenario, holds=ok, slack=window - abs(fit.exponent - exponent),
+    record_exact(ctx, statement_id, check, scenario, holds=ok, slack=window - abs(fit.exponent - exponent), kind="asymptotic",
                  measured={"exponent": fit.exponent, "ci_low": fit.ci_low, "ci_high": fit.ci_high, "x": x, "y": y,
                            "xlabel": xlabel, "ylabel": ylabel},
                  reason=f"slope in {xlabel} = {fit.exponent:.4f} [{fit.ci_low:.4f}, {fit.ci_high:.4f}], "

@@ -185,11 +185,14 @@ def _aggregate(outcomes: list[Outcome]) -> dict:
     return out
 
 
-def record_exact(ctx: Context, statement: Statement | str, name: str, scenario: Mapping[str, Any], *, holds: bool, slack: float | None = None, measured: Mapping[str, Any] | None = None, reason: str = "") -> CheckRecord:
-    """Record one deterministic (exact) property evaluated on one input: verified or refuted."""
+def record_exact(ctx: Context, statement: Statement | str, name: str, scenario: Mapping[str, Any], *, holds: bool, slack: float | None = None, measured: Mapping[str, Any] | None = None, reason: str = "", kind: Kind | str = Kind.EXACT) -> CheckRecord:
+    """Record one deterministic property evaluated on one input: verified or refuted.
+
+    ``kind`` is the kind of claim the property checks: exact by default; a scaling law of an asymptotic
+    statement passes ``Kind.ASYMPTOTIC`` (see ``tests/helpers.assert_scaling``)."""
     st = _statement(statement) if isinstance(statement, str) else statement
     rec = CheckRecord(
-        statement_id=st.id, check=name, paper_version=st.paper_version, kind=Kind.EXACT,
+        statement_id=st.id, check=name, paper_version=st.paper_version, kind=Kind(kind),
         scenario=dict(scenario), session_seed=ctx.session_seed,
         verdict=Verdict.VERIFIED if holds else Verdict.REFUTED, trials=1, successes=int(bool(holds)),
         reason=reason or ("holds" if holds else "violated"),
