@@ -56,8 +56,9 @@ LIMITING_TOL = 1e-14  # max |ΔK| / max |K| between ntk.limiting_ntk and the ref
 
 
 # ----------------------------------------------------------------------------------- measuring
-def best_time(fn, repeats: int) -> float:
-    """Minimum wall time of ``repeats`` calls (the result is dropped before the next call)."""
+def best_time(fn, repeats: int, probe: "DgemmProbe | None" = None) -> float:
+    """Minimum wall time of ``repeats`` calls (the result is dropped before the next call); with ``probe``,
+    one dgemm probe runs after every call."""
     times = []
     for _ in range(repeats):
         gc.collect()
@@ -65,6 +66,8 @@ def best_time(fn, repeats: int) -> float:
         out = fn()
         times.append(time.perf_counter() - t0)
         del out
+        if probe is not None:
+            probe()
     return min(times)
 
 
@@ -89,19 +92,6 @@ class DgemmProbe:
     def rate(self, samples=None) -> float:
         """GFLOP/s of the fastest sample (2 FLOPs per multiply-add)."""
         return 2.0 * self.S**3 / min(self.samples if samples is None else samples) / 1e9
-
-
-def best_time_probed(fn, repeats: int, probe: DgemmProbe) -> float:
-    """Like :func:`best_time`, with one dgemm probe after every call."""
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-        del out
-        probe()
-    return min(times)
 
 
 def traced_peak(fn):
@@ -265,7 +255,7 @@ def run(cfg: dict, explicit_limit: float, use_torch: bool, log) -> dict:
             t0 = time.perf_counter()
             ntk.empirical_ntk(X, W)
             reps = int(min(25, max(cfg["repeats"], cfg["sample_s"] // max(time.perf_counter() - t0, 1e-6))))
-            t = best_time_probed(lambda: ntk.empirical_ntk(X, W), reps, probe)
+            t = best_time(lambda: ntk.empirical_ntk(X, W), reps, probe)
             peak, K = traced_peak(lambda: ntk.empirical_ntk(X, W))
             row = dict(case="ntk.empirical_ntk", N=N, n=n, P=P, time_s=t, repeats=reps, peak_MiB=peak / MiB,
                        flops=flops,
