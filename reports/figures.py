@@ -320,10 +320,7 @@ def implied_constant_figures(records: Sequence[Mapping], statement_order: Sequen
         pos = [a for a in allv if a is not None and a > 0]
         if pos and len(pos) == len(allv) and max(pos) / min(pos) > 20:
             ax.set_xscale("log")
-        ax.set_yticks(range(len(checks)))
-        ax.set_yticklabels(list(checks), fontsize=9)
-        ax.set_ylim(-0.6, len(checks) - 0.4)
-        ax.invert_yaxis()
+        _label_rows(ax, list(checks))
         ax.set_xlabel("implied constant (measured / scale)")
         ax.grid(True, axis="x", alpha=0.3)
         ax.set_title(f"{sid} — implied constants per check", fontsize=11)
@@ -379,10 +376,7 @@ def slack_figures(records: Sequence[Mapping], statement_order: Sequence[str] = (
             if sp.size:
                 ax.plot([np.median(np.maximum(s, floor))], [i], "|", ms=18, mew=2, color="black")
         ax.set_xscale("log")
-        ax.set_yticks(range(len(steps)))
-        ax.set_yticklabels(list(steps), fontsize=9)
-        ax.set_ylim(-0.6, len(steps) - 0.4)
-        ax.invert_yaxis()
+        _label_rows(ax, list(steps))
         ax.set_xlabel("slack (lhs − rhs) / scale")
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8, loc="best")
@@ -395,6 +389,14 @@ def slack_figures(records: Sequence[Mapping], statement_order: Sequence[str] = (
         figs.append(Figure(f"slack-{_slug(sid)}", f"{sid} — proof-chain slack", cap, "proof-slack", sid, _png(fig),
                            [r.get("record_id", "") for r in recs]))
     return figs
+
+
+def _label_rows(ax, labels: list[str]) -> None:
+    """One horizontal row per label, first at the top (the layout of the per-check figures)."""
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=9)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    ax.invert_yaxis()
 
 
 # ----------------------------------------------------------------------------------------- Lipschitz
