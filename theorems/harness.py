@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from generators.seeds import replay_seed_description, trial_seeds
+from .executor import run_trials
 from .records import CheckRecord, RecordSink
 from .statement import REGISTRY, Kind, Statement
 from .stats import Verdict, judge, summarize_implied_constants, trials_needed
@@ -107,6 +108,7 @@ class Context:
     test_id: str = ""
     replay: str = ""
     max_trials: int = 20_000
+    executor: Any = None  # theorems.executor: None runs the trials in-process, in trial order
 
 
 def _worst(outcomes: list[Outcome]) -> int | None:
@@ -134,7 +136,7 @@ def run_check(ctx: Context, statement_id: str, name: str, scenario: Mapping[str,
         p = float(np.clip(chk.probability(scenario), 0.0, 1.0)) if chk.probability else 1.0
         m = trials or (trials_needed(p, ctx.alpha, ctx.tolerance, max_trials=ctx.max_trials) if p > 0 else 0)
     seeds = trial_seeds(ctx.session_seed, statement_id, name, scenario, m) if m else []
-    outcomes = [chk.trial(scenario, np.random.default_rng(s)) for s in seeds]
+    outcomes = run_trials(chk.trial, scenario, seeds, executor=ctx.executor)
     k = sum(bool(o.success) for o in outcomes)
     if chk.probability is None:
         # exact check: every trial must hold; a single failure refutes
