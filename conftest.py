@@ -54,6 +54,10 @@ def pytest_addoption(parser):
                     help="directory for result records (default .ntk-results/<timestamp>)")
     group.addoption("--ntk-alpha", type=float, default=1e-6,
                     help="total false-alarm rate of the run, split over its assertions (default 1e-6)")
+    group.addoption("--ntk-scheduler", default=None, metavar="SPEC",
+                    help="where Monte Carlo trials run (theorems/executor.py): none (in-process, default), local:N "
+                         "(a Dask LocalCluster of N worker processes), tcp://HOST:PORT (an existing Dask scheduler); "
+                         "also NTK_SCHEDULER")
     _ntk_report_options(group)
 
 
@@ -91,11 +95,13 @@ def pytest_configure(config):
 
         config._ntk_blas_limit = threadpool_limits(limits=_blas_threads_per_worker(config))
     config.ntk_profile = profile
+    _ntk_scheduler_configure(config, workerinput)
 
 
 def pytest_configure_node(node):
     """xdist controller hook: tell each worker where to write its records."""
     node.workerinput["ntk_results_dir"] = str(node.config.ntk_results_dir)
+    node.workerinput["ntk_scheduler"] = node.config.ntk_scheduler
 
 
 @pytest.fixture(scope="session")
@@ -126,7 +132,7 @@ def record_sink(pytestconfig):
 
 
 @pytest.fixture
-def ntk_context(request, pytestconfig, record_sink):
+def ntk_context(request, pytestconfig, record_sink, ntk_executor):
     """The :class:`theorems.harness.Context` of one test: seed, per-assertion alpha, sink, replay command."""
     from theorems.harness import Context
 
@@ -140,6 +146,7 @@ def ntk_context(request, pytestconfig, record_sink):
         sink=record_sink,
         test_id=nodeid,
         replay=replay,
+        executor=ntk_executor,
     )
 
 
@@ -198,6 +205,45 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         tr.write_line(f"FAILED: {config._ntk_budget_exceeded} probabilistic assertions exceed MAX_ASSERTIONS = "
                       f"{MAX_ASSERTIONS}: the run's total false-alarm rate is no longer bounded by --ntk-alpha", red=True)
     tr.write_line(f"records: {config.ntk_results_dir / 'records.json'}  (session seed {config.ntk_seed}, profile {config.ntk_profile})")
+
+
+# ------------------------------------------------------------- trial executor (theorems/executor.py owns these)
+def _ntk_scheduler_configure(config, workerinput):
+    """``--ntk-scheduler`` / ``NTK_SCHEDULER``: validate it; with ``local:N`` under xdist the controller starts the
+    one LocalCluster and its workers connect to it (``workerinput``), so ``-n 2`` does not start two clusters."""
+    from theorems.executor import parse_scheduler, start_local_cluster
+
+    if workerinput is not None:
+        config.ntk_scheduler = workerinput.get("ntk_scheduler", "none")
+        return
+    raw = config.getoption("--ntk-scheduler") or os.environ.get("NTK_SCHEDULER") or "none"
+    try:
+        spec = parse_scheduler(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--ntk-scheduler / NTK_SCHEDULER: {exc}") from None
+    config.ntk_scheduler = str(spec)
+    xdist_workers = getattr(config.option, "numprocesses", 0) if getattr(config.option, "dist", "no") != "no" else 0
+    if spec.kind == "local" and xdist_workers:
+        config._ntk_cluster = start_local_cluster(spec.workers)
+        config.ntk_scheduler = config._ntk_cluster.scheduler_address
+
+
+def pytest_unconfigure(config):
+    cluster = getattr(config, "_ntk_cluster", None)
+    if cluster is not None:
+        config._ntk_cluster = None
+        cluster.close()
+
+
+@pytest.fixture(scope="session")
+def ntk_executor(pytestconfig):
+    """The executor of this pytest process's trials (``None``: in-process), created on first use, closed at the end."""
+    from theorems.executor import open_executor
+
+    ex = open_executor(pytestconfig.ntk_scheduler)
+    yield ex
+    if ex is not None:
+        ex.close()
 
 
 # ------------------------------------------------------------------ reports and replay (reports/ owns these)

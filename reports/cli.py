@@ -5,6 +5,8 @@
     python -m reports compare OLD NEW [--json]
     python -m reports replay RECORD_ID [--records PATH]
     python -m reports promote RECORD_ID [--records PATH] [--force] [--file PATH]
+    python -m reports figure2 [--scale paper|small] [--grid full|coarse] [--trials T] [--seed S] [--out DIR]
+                              [--ntk-scheduler SPEC]
 """
 
 from __future__ import annotations
@@ -35,9 +37,21 @@ def cmd_verify(a) -> int:
     if a.seed is not None:
         cmd += ["--ntk-seed", str(a.seed)]
     cmd += a.pytest_args
+    from .progress import enabled as progress_enabled
+
+    show_progress = progress_enabled()  # a bar with ETA on a terminal; off under CI or when piped
+    if show_progress:
+        cmd += ["-p", "reports.progress"]
     print("running: " + " ".join(cmd[2:]), flush=True)
     t0 = time.perf_counter()
-    rc = subprocess.run(cmd, cwd=ROOT).returncode
+    if show_progress:  # pytest's own output goes to a log (the bar draws on stderr); its summary is echoed
+        results.mkdir(parents=True, exist_ok=True)
+        log = results / "pytest-output.txt"
+        with log.open("w", encoding="utf-8") as fh:
+            rc = subprocess.run(cmd, cwd=ROOT, stdout=fh).returncode  # stderr stays the terminal: the bar
+        _echo_pytest_summary(log)
+    else:
+        rc = subprocess.run(cmd, cwd=ROOT).returncode
     took = time.perf_counter() - t0
     if not results.is_dir() or not ((results / "records.json").is_file() or any(results.glob("*.jsonl"))):
         print(f"no records were written to {results} (pytest exit {rc}); no report", file=sys.stderr)
@@ -54,6 +68,15 @@ def cmd_verify(a) -> int:
     _print_paths(latest)
     print(f"copy:    {run_dir}")
     return rc
+
+
+def _echo_pytest_summary(log: Path) -> None:
+    """Print pytest's closing part (from "short test summary info", else its last line) and the log's path."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    start = next((i for i, ln in enumerate(lines) if "short test summary info" in ln), max(0, len(lines) - 1))
+    for ln in lines[start:]:
+        print(ln)
+    print(f"pytest output: {log}")
 
 
 def cmd_render(a) -> int:
@@ -108,6 +131,84 @@ def cmd_promote(a) -> int:
     return 0
 
 
+def cmd_figure2(a) -> int:
+    """The paper's Figure 2 (theorems/figure2.py): run it, judge every curve, print the points, write the report."""
+    import os
+    import resource
+
+    from generators.seeds import DEFAULT_SESSION_SEED
+    from theorems import figure2 as F
+    from theorems.executor import open_executor
+    from theorems.harness import Context
+    from theorems.records import write_merged
+
+    from .environment import capture_environment
+    from .progress import progress
+    from .render import build_report, write_report
+
+    seed = DEFAULT_SESSION_SEED if a.seed is None else a.seed
+    if a.trials < 1:
+        print(f"--trials must be >= 1, got {a.trials}", file=sys.stderr)
+        return 2
+    if not 0 < a.alpha < 1:
+        print(f"--alpha must lie in (0, 1), got {a.alpha}", file=sys.stderr)
+        return 2
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    name = f"figure2-{a.scale}-{a.grid}-{a.trials}t-{stamp}-{os.getpid()}"
+    results = (ROOT / ".ntk-results" / name).resolve()
+    out = Path(a.out).resolve() if a.out else REPORTS_ROOT / "runs" / name
+    replay = (f"python -m reports figure2 --scale {a.scale} --grid {a.grid} --trials {a.trials} --seed {seed}")
+    n_points = sum(len(s.points) for s in F.curve_specs(a.scale, a.grid))
+    print(f"Figure 2 — scale {a.scale}, grid {a.grid} ({n_points} points), {a.trials} trials per point, session seed "
+          f"{seed}, data N(0, I_d); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    executor = open_executor(a.ntk_scheduler)
+    t0 = time.perf_counter()
+    try:
+        curves = F.run_figure(a.scale, a.grid, a.trials, seed, executor=executor, progress=progress)
+    finally:
+        if executor is not None:
+            executor.close()
+    took = time.perf_counter() - t0
+    ctx = Context(session_seed=seed, alpha=a.alpha, sink=None, replay=replay, executor=None)
+    estimate = F.full_grid_estimate(curves, trials=F.PAPER["trials"], grid="full")
+    records = [rec for c in curves for rec in F.record_curve(ctx, c)]
+    write_merged(records, results / "records.json")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print()
+    print(figure2_text(curves, records))
+    print()
+    print(f"measured: {took:.0f} s for {sum(c.values.size for c in curves)} trials ({a.scale}, {a.grid}, {a.trials} "
+          f"trials/point, scheduler {getattr(executor, 'spec', None) or 'none'}); peak RSS {rss:.0f} MiB; load average "
+          f"now {os.getloadavg()[0]:.1f}")
+    print(f"estimate: the full grid ({len(F.GRIDS['full'])} points per curve) at {estimate['trials']} trials would take "
+          f"{estimate['seconds'] / 3600:.1f} h in-process at the per-trial times measured here "
+          f"(per-curve trial cost ~ x^b fitted on the measured levels)")
+    env = capture_environment(session_seed=seed, alpha=a.alpha, results_dir=results)
+    env["figure2"] = {"scale": a.scale, "grid": a.grid, "trials": a.trials, "seconds": took, "peak_rss_mib": rss,
+                      "full_grid_estimate": estimate, "command": replay}
+    (results / "environment.json").write_text(json.dumps(env, indent=1, default=str) + "\n", encoding="utf-8")
+    report, figures = build_report(records, environment=env, source={"source": str(results / "records.json"),
+                                                                     "results_dir": str(results)},
+                                   title="ntkverify — Figure 2 of the paper")
+    write_report(report, figures, out)
+    print()
+    _print_paths(out)
+    return 1 if any(r.verdict == "refuted" for r in records) else 0
+
+
+def figure2_text(curves, records) -> str:
+    """Per curve: mean ± sd at every point, then each claim's verdict with its fit."""
+    lines = []
+    for c in curves:
+        lines.append(f"{c.panel:5s}  {c.label}  ({c.trials} trials; x = {'d' if c.panel == 'left' else 'N'})")
+        for x, m, sd, t in zip(c.x, c.y, c.yerr, c.seconds.mean(axis=1)):
+            lines.append(f"         x = {x:6.0f}   λ_min = {m:12.5g} ± {sd:.3g}   ({t:.2f} s/trial)")
+        for r in records:
+            if r.scenario == c.scenario():
+                lines.append(f"         {r.check}: {r.verdict.upper()} — {r.reason}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m reports", description="ntkverify verification reports")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -124,6 +225,19 @@ def main(argv=None) -> int:
     r.add_argument("source", help="results directory, records.json or report.json")
     r.add_argument("--out", default=None, help="output directory (default: reports/latest/ + reports/runs/<stamp>/)")
     r.set_defaults(fn=cmd_render)
+    f2 = sub.add_parser("figure2", help="run the paper's Figure 2 (L = 3, mean ± sd) and write its report")
+    f2.add_argument("--scale", choices=("paper", "small"), default="paper",
+                    help="paper: the paper's sizes (default); small: every size divided by 10")
+    f2.add_argument("--grid", choices=("full", "coarse"), default="full",
+                    help="full: the paper's step of 100 (17 points per curve); coarse: 400, 1000, 2000")
+    f2.add_argument("--trials", type=int, default=50, help="Monte Carlo trials per point (default 50, the paper's)")
+    f2.add_argument("--seed", type=int, default=None, help="session seed (default: the suite's fixed seed)")
+    f2.add_argument("--alpha", type=float, default=1e-10,
+                    help="false-alarm rate per claim (default 1e-10, the suite's: --ntk-alpha 1e-6 over 10^4 assertions)")
+    f2.add_argument("--out", default=None, help="report directory (default reports/runs/figure2-<...>/)")
+    f2.add_argument("--ntk-scheduler", default=None, metavar="SPEC",
+                    help="where the trials run: none (default), local:N, tcp://HOST:PORT; default NTK_SCHEDULER")
+    f2.set_defaults(fn=cmd_figure2)
     c = sub.add_parser("compare", help="compare two runs: changed verdicts, new and removed checks")
     c.add_argument("old")
     c.add_argument("new")
