@@ -116,10 +116,11 @@ def ntk_profile(pytestconfig) -> str:
 
 # ------------------------------------------------------------------------------ checks and records
 MAX_ASSERTIONS = 10_000
-"""Upper bound on the probabilistic assertions one run may make, fixed before sampling: the run's total
-false-alarm rate ``--ntk-alpha`` is split evenly (Bonferroni) over this many, so every assertion uses
-``alpha = total / MAX_ASSERTIONS`` whatever subset of tests is selected (verdicts do not depend on
-``-k``). The session summary says how many were made; exceeding it fails the session."""
+"""Upper bound on the assertions on random draws one run may make (binomial checks, slopes, spreads,
+controls, Monte Carlo means, calibration margins: every record that carries an ``alpha``), fixed before
+sampling: the run's total false-alarm rate ``--ntk-alpha`` is split evenly (Bonferroni) over this many, so
+every assertion uses ``alpha = total / MAX_ASSERTIONS`` whatever subset of tests is selected (verdicts do
+not depend on ``-k``). The session summary says how many were made; exceeding it fails the session."""
 
 
 @pytest.fixture(scope="session")
@@ -142,7 +143,6 @@ def ntk_context(request, pytestconfig, record_sink, ntk_executor):
     return Context(
         session_seed=seed,
         alpha=pytestconfig.getoption("--ntk-alpha") / MAX_ASSERTIONS,
-        tolerance=0.1,
         sink=record_sink,
         test_id=nodeid,
         replay=replay,
@@ -178,7 +178,7 @@ def pytest_sessionfinish(session, exitstatus):
     except FileNotFoundError:
         records = []
     config.ntk_records = records
-    n_prob = sum(1 for r in records if r.stated_probability is not None)
+    n_prob = sum(1 for r in records if r.alpha is not None)  # every verdict on random draws carries its alpha
     if n_prob > MAX_ASSERTIONS:  # the false-alarm guarantee of the run no longer holds: fail the session
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         config._ntk_budget_exceeded = n_prob

@@ -158,8 +158,8 @@ def _replay_check(rec: CheckRecord, sink) -> ReplayResult:
 
     chk = CHECKS[(rec.statement_id, rec.check)]
     alpha = rec.alpha if rec.alpha is not None else 1e-10
-    tol = rec.tolerance if rec.tolerance is not None else 0.1
-    ctx = Context(session_seed=rec.session_seed, alpha=alpha, tolerance=tol, sink=sink, test_id=rec.test_id,
+    factor = float((rec.power or {}).get("factor", 10.0))
+    ctx = Context(session_seed=rec.session_seed, alpha=alpha, power_factor=factor, sink=sink, test_id=rec.test_id,
                   replay=rec.replay, max_trials=max(20_000, rec.trials))
     new = run_check(ctx, rec.statement_id, rec.check, rec.scenario, trials=rec.trials)
     same = (new.verdict == rec.verdict and new.trials == rec.trials and new.successes == rec.successes)
@@ -167,7 +167,7 @@ def _replay_check(rec: CheckRecord, sink) -> ReplayResult:
                               + ("" if chk.probability is not None else " (exact check)"))
     return ReplayResult(rec.record_id, rec.statement_id, rec.check, "run_check", rec.verdict, new.verdict, same, True, detail,
                         _evid(rec), _evid(new),
-                        command=f"run_check(Context(session_seed={rec.session_seed}, alpha={alpha!r}, tolerance={tol!r}), "
+                        command=f"run_check(Context(session_seed={rec.session_seed}, alpha={alpha!r}, power_factor={factor!r}), "
                                 f"{rec.statement_id!r}, {rec.check!r}, <scenario>, trials={rec.trials})")
 
 

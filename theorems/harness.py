@@ -8,7 +8,8 @@ name, the scenario and the session seed — is enough to replay any trial exactl
 
 Randomness (DESIGN.md "Probabilistic properties"): Hypothesis chooses the scenario; the ``m`` trials
 use ``SeedSequence(hash(scenario, session seed)).spawn(m)`` (:func:`generators.seeds.trial_seeds`);
-``m`` is computed from the false-alarm rate before sampling (:func:`theorems.stats.trials_needed`).
+``m`` is computed before sampling from the false-alarm rate and the power wanted
+(:func:`theorems.inference.plan_trials`); the verdict comes from :mod:`theorems.inference`, the one judge.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from generators.seeds import replay_seed_description, trial_seeds
 from .executor import run_trials
 from .records import CheckRecord, RecordSink
 from .statement import REGISTRY, Kind, Statement
-from .stats import Verdict, judge, summarize_implied_constants, trials_needed
+from .inference import POWER_FACTOR, BinomialPlan, detectable_failure_rate, judge_binomial, plan_trials
+from .stats import Verdict, binomial_p_value, cp_lower, cp_upper, summarize_implied_constants
+from .variants import Variant
 
 __all__ = [
     "CHECKS",
@@ -35,6 +38,7 @@ __all__ = [
     "replay_trial",
     "run_check",
     "record_exact",
+    "record_judgement",
 ]
 
 
@@ -43,7 +47,7 @@ class Outcome:
     """One trial: whether the claimed event held, the implied constant (measured/scale) and the
     signed margin (``> 0`` holds; the smallest margin is the worst case), plus free numeric evidence."""
 
-    success: bool
+    success: bool | None  # None: the harness judges the event from the statement's bounds (run_check)
     implied: float | None = None
     margin: float | None = None
     measured: Mapping[str, Any] = field(default_factory=dict)
@@ -98,16 +102,18 @@ def check(statement_id: str, name: str, *, probability=None, description: str = 
 @dataclass(frozen=True)
 class Context:
     """What a test session passes to every check: the session seed, the per-assertion false-alarm rate
-    ``alpha`` (the run's total rate split over its assertions), the verification tolerance, the sink
-    records are written to, the pytest node id and the command that replays it."""
+    ``alpha`` (the run's total rate split over its assertions), the power a binomial check plans for
+    (``power_factor``: it must refute a failure rate ``power_factor·(1 − p)``), the sink records are written
+    to, the pytest node id and the command that replays it, the largest affordable trial count per check
+    and the executor of the trials (``None``: in-process)."""
 
     session_seed: int
     alpha: float
-    tolerance: float = 0.05
+    power_factor: float = POWER_FACTOR
     sink: RecordSink | None = None
     test_id: str = ""
     replay: str = ""
-    max_trials: int = 20_000
+    max_trials: int = 250
     executor: Any = None  # theorems.executor: None runs the trials in-process, in trial order
 
 
@@ -119,57 +125,91 @@ def _worst(outcomes: list[Outcome]) -> int | None:
     return int(np.argmin(vals))
 
 
-def run_check(ctx: Context, statement_id: str, name: str, scenario: Mapping[str, Any], *, trials: int | None = None) -> CheckRecord:
+def _bounds_event(st: Statement, variant: Variant | None, scenario: Mapping[str, Any], o: Outcome) -> Outcome:
+    """Judge a trial that left its event to the harness (``success=None``): ``lower − floor ≤ quantity ≤
+    upper + floor`` with the bounds of the statement, or of ``variant`` where it replaces them. The bounds
+    receive the trial's measured values as keyword arguments (e.g. Thm 4.1's ``λ_min(XXᵀ)``)."""
+    if o.success is not None:
+        return o
+    m = dict(o.measured)
+    if "quantity" not in m:
+        raise ValueError(f"{st.id}: a trial with success=None must measure 'quantity'; got {sorted(m)}")
+    q, floor = float(m["quantity"]), float(m.get("floor", 0.0))
+    if not np.isfinite(q):
+        raise ValueError(f"{st.id}: non-finite quantity {q!r} at scenario {dict(scenario)!r}")
+    lower = variant.lower if variant is not None and variant.lower is not None else st.lower
+    upper = variant.upper if variant is not None and variant.upper is not None else st.upper
+    extra = {k: v for k, v in m.items() if k not in ("quantity", "floor")}
+    lo = None if lower is None else float(lower(scenario, **extra))
+    hi = None if upper is None else float(upper(scenario, **extra))
+    ok = (lo is None or q >= lo - floor) and (hi is None or q <= hi + floor)
+    rel = [(q - lo) / abs(lo) if lo else None, (hi - q) / abs(hi) if hi else None]
+    rel = [r for r in rel if r is not None]
+    m.update({"lower": lo, "upper": hi})
+    return Outcome(bool(ok), implied=o.implied, margin=o.margin if o.margin is not None else (min(rel) if rel else None),
+                   measured={k: v for k, v in m.items() if v is not None})
+
+
+def run_check(ctx: Context, statement_id: str, name: str, scenario: Mapping[str, Any], *, trials: int | None = None,
+              max_trials: int | None = None, variant: Variant | None = None) -> CheckRecord:
     """Run the registered check on ``scenario`` at its stated probability and record the verdict.
 
-    ``trials`` overrides the computed count only for exact checks or explicit experiments; for a
-    probabilistic check the count is :func:`trials_needed` at ``ctx.alpha`` and ``ctx.tolerance``.
+    Trial count: sized before sampling by :func:`theorems.inference.plan_trials` so that the exact test
+    at ``ctx.alpha`` refutes a failure rate ``ctx.power_factor·(1 − p)`` with probability ≥ 0.9, capped at
+    ``max_trials`` (default ``ctx.max_trials``); ``trials`` fixes the count instead (replay, exact checks,
+    explicit experiments) and the power is computed for it. Verdict and power come from
+    :func:`theorems.inference.judge_binomial` ("verified" needs the power; otherwise "not refuted").
+    ``variant`` (:func:`theorems.variants.plant`) replaces the statement's bounds, probability or
+    exponents for this call only: a planted false statement judged by the same code path.
     """
     chk = CHECKS[(statement_id, name)]
     st = chk.statement
     scenario = dict(scenario)
     t0 = time.perf_counter()
-    if chk.probability is None:
+    plan = None
+    if chk.probability is None and (variant is None or variant.probability is None):
         p = 1.0
         m = trials or 1
     else:
-        p = float(np.clip(chk.probability(scenario), 0.0, 1.0)) if chk.probability else 1.0
-        m = trials or (trials_needed(p, ctx.alpha, ctx.tolerance, max_trials=ctx.max_trials) if p > 0 else 0)
+        prob = variant.probability if variant is not None and variant.probability is not None else chk.probability
+        p = float(np.clip(prob(scenario), 0.0, 1.0))
+        cap = int(max_trials or ctx.max_trials)
+        if trials is not None:
+            det = detectable_failure_rate(trials, p, ctx.alpha)
+            target = min(1.0, ctx.power_factor * (1.0 - p))
+            plan = BinomialPlan(int(trials), target, det, bool(p > 0 and det <= target and target > 0), ctx.power_factor)
+        else:
+            plan = plan_trials(p, ctx.alpha, factor=ctx.power_factor, max_trials=cap)
+        m = plan.trials
     seeds = trial_seeds(ctx.session_seed, statement_id, name, scenario, m) if m else []
-    outcomes = run_trials(chk.trial, scenario, seeds, executor=ctx.executor)
+    outcomes = [_bounds_event(st, variant, scenario, o) for o in run_trials(chk.trial, scenario, seeds, executor=ctx.executor)]
     k = sum(bool(o.success) for o in outcomes)
-    if chk.probability is None:
-        # exact check: every trial must hold; a single failure refutes
-        verdict = Verdict.VERIFIED if k == m else Verdict.REFUTED
-        jd = None
-    else:
-        jd = judge(k, m, p, ctx.alpha, ctx.tolerance)
-        verdict = jd.verdict
     implied = [o.implied for o in outcomes if o.implied is not None and np.isfinite(o.implied)]
     w = _worst(outcomes)
     worst = {}
     if w is not None:
         worst = {"trial": w, "margin": outcomes[w].margin, "implied": outcomes[w].implied, **dict(outcomes[w].measured)}
-    measured = _aggregate(outcomes)
+    check_name = name if variant is None else f"{name} [planted: {variant.label}]"
     evidence = dict(
         trial_seeds=replay_seed_description(ctx.session_seed, statement_id, name, scenario, m) if m else {},
         implied_constants=summarize_implied_constants(implied) if implied else {},
         worst_case=worst,
-        measured=measured,
+        measured=_aggregate(outcomes),
         timing_s=time.perf_counter() - t0,
         test_id=ctx.test_id,
         replay=ctx.replay,
+        planted=variant.label if variant is not None else "",
     )
-    if jd is not None:
-        rec = CheckRecord.from_judgement(st, name, scenario, ctx.session_seed, jd, **evidence)
+    common = dict(statement_id=st.id, check=check_name, paper_version=chk.version or st.paper_version, kind=st.kind,
+                  scenario=scenario, session_seed=ctx.session_seed, trials=m, successes=k)
+    if plan is None:  # exact check: every trial must hold; a single failure refutes
+        rec = CheckRecord(**common, verdict=Verdict.VERIFIED if k == m else Verdict.REFUTED,
+                          reason=f"{k}/{m} trials satisfied the exact property", **evidence)
     else:
-        rec = CheckRecord(
-            statement_id=st.id, check=name, paper_version=chk.version or st.paper_version, kind=st.kind,
-            scenario=scenario, session_seed=ctx.session_seed, verdict=verdict, trials=m, successes=k,
-            reason=f"{k}/{m} trials satisfied the exact property", **evidence,
-        )
-    if chk.version and rec.paper_version != chk.version:
-        rec.paper_version = chk.version
+        jd = judge_binomial(k, m, p, ctx.alpha, plan)
+        lo, hi = (cp_lower(k, m, ctx.alpha), cp_upper(k, m, ctx.alpha)) if m else (0.0, 1.0)
+        rec = CheckRecord(**common, verdict=jd.verdict, reason=jd.reason, stated_probability=p, alpha=ctx.alpha,
+                          p_value=binomial_p_value(k, m, p), ci_low=lo, ci_high=hi, power=jd.power, **evidence)
     if ctx.sink is not None:
         ctx.sink.write(rec)
     return rec
@@ -187,19 +227,38 @@ def _aggregate(outcomes: list[Outcome]) -> dict:
     return out
 
 
-def record_exact(ctx: Context, statement: Statement | str, name: str, scenario: Mapping[str, Any], *, holds: bool, slack: float | None = None, measured: Mapping[str, Any] | None = None, reason: str = "", kind: Kind | str = Kind.EXACT) -> CheckRecord:
+def record_exact(ctx: Context, statement: Statement | str, name: str, scenario: Mapping[str, Any], *, holds: bool, slack: float | None = None, measured: Mapping[str, Any] | None = None, reason: str = "", kind: Kind | str = Kind.EXACT, verdict: str | None = None) -> CheckRecord:
     """Record one deterministic property evaluated on one input: verified or refuted.
 
-    ``kind`` is the kind of claim the property checks: exact by default; a scaling law of an asymptotic
-    statement passes ``Kind.ASYMPTOTIC`` (see ``tests/helpers.assert_scaling``)."""
+    For deterministic properties only (no false-alarm rate): a verdict on random draws goes through
+    :func:`record_judgement`, which carries its ``alpha`` and power. ``verdict="reported"`` records an
+    observation that asserts nothing (``tests/helpers.report_control``)."""
     st = _statement(statement) if isinstance(statement, str) else statement
     rec = CheckRecord(
         statement_id=st.id, check=name, paper_version=st.paper_version, kind=Kind(kind),
         scenario=dict(scenario), session_seed=ctx.session_seed,
-        verdict=Verdict.VERIFIED if holds else Verdict.REFUTED, trials=1, successes=int(bool(holds)),
+        verdict=verdict or (Verdict.VERIFIED if holds else Verdict.REFUTED), trials=1, successes=int(bool(holds)),
         reason=reason or ("holds" if holds else "violated"),
         worst_case={"slack": slack} if slack is not None else {},
         measured=dict(measured or {}), test_id=ctx.test_id, replay=ctx.replay,
+    )
+    if ctx.sink is not None:
+        ctx.sink.write(rec)
+    return rec
+
+
+def record_judgement(ctx: Context, statement: Statement | str, name: str, scenario: Mapping[str, Any], judgement, *,
+                     kind: Kind | str = Kind.ASYMPTOTIC, measured: Mapping[str, Any] | None = None, trials: int = 0,
+                     variant: Variant | None = None) -> CheckRecord:
+    """Record a verdict of :mod:`theorems.inference` on random data (a slope, a spread, a control): it
+    carries its ``alpha`` and ``power`` and is counted in the run's error budget like a binomial check."""
+    st = _statement(statement) if isinstance(statement, str) else statement
+    rec = CheckRecord(
+        statement_id=st.id, check=name if variant is None else f"{name} [planted: {variant.label}]",
+        paper_version=st.paper_version, kind=Kind(kind), scenario=dict(scenario), session_seed=ctx.session_seed,
+        verdict=judgement.verdict, trials=int(trials), successes=0, alpha=float(judgement.alpha),
+        reason=judgement.reason, power=dict(judgement.power), planted=variant.label if variant is not None else "",
+        measured={**dict(judgement.measured), **dict(measured or {})}, test_id=ctx.test_id, replay=ctx.replay,
     )
     if ctx.sink is not None:
         ctx.sink.write(rec)

@@ -113,7 +113,7 @@ def _now_iso() -> str:
 
 
 _FLOAT_FIELDS = ("stated_probability", "alpha", "tolerance", "p_value", "ci_low", "ci_high", "timing_s")
-_DICT_FIELDS = ("scenario", "implied_constants", "worst_case", "measured")
+_DICT_FIELDS = ("scenario", "implied_constants", "worst_case", "measured", "power")
 
 
 @dataclass(kw_only=True)
@@ -143,6 +143,8 @@ class CheckRecord:
     ci_low: float | None = None
     ci_high: float | None = None
     reason: str = ""
+    power: dict = field(default_factory=dict)
+    planted: str = ""
     implied_constants: dict = field(default_factory=dict)
     worst_case: dict = field(default_factory=dict)
     measured: dict = field(default_factory=dict)

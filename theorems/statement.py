@@ -51,6 +51,9 @@ class Statement:
     * ``probability(scenario, **constants) -> float``: the stated probability; may be ``<= 0`` (a
       vacuous claim at that size) and is clipped to ``[0, 1]`` by :meth:`stated_probability`.  Exact
       statements hold with probability one and must not give one.
+    * ``exponents``: the scaling law a Θ-statement implies, one exponent per variable (Thm 3.2:
+      ``{"d": 1, "N": 0}``); sweeps read the exponent they test from here (``tests/helpers.assert_scaling``).
+    * ``scale(scenario)``: the Θ-scale of the quantity; the implied constant is ``quantity / scale``.
     """
 
     id: str
@@ -65,6 +68,8 @@ class Statement:
     probability: Callable[..., float] | None = None
     section: str
     notes: str = ""
+    exponents: Mapping[str, float] | None = None
+    scale: Callable[[Mapping[str, Any]], float] | None = None
 
     def __post_init__(self):
         for name in ("id", "title", "claim", "quantity"):
@@ -86,7 +91,12 @@ class Statement:
                 f"Statement {self.id!r}: kind must be one of {[k.value for k in Kind]}, got {self.kind!r}"
             ) from None
         object.__setattr__(self, "kind", kind)
-        for name in ("hypotheses", "lower", "upper", "probability"):
+        if self.exponents is not None:
+            bad = {k: v for k, v in dict(self.exponents).items() if not isinstance(k, str) or not math.isfinite(float(v))}
+            if bad:
+                raise ValueError(f"Statement {self.id!r}: exponents must map variable names to finite numbers, got {bad!r}")
+            object.__setattr__(self, "exponents", {k: float(v) for k, v in dict(self.exponents).items()})
+        for name in ("hypotheses", "lower", "upper", "probability", "scale"):
             f = getattr(self, name)
             if f is not None and not callable(f):
                 raise ValueError(f"Statement {self.id!r}: {name} must be callable or None, got {f!r}")
@@ -94,6 +104,13 @@ class Statement:
             raise ValueError(f"Statement {self.id!r} is exact (holds with probability one); give no probability")
 
     # ------------------------------------------------------------------------------------------
+    def exponent(self, variable: str) -> float:
+        """The exponent the statement implies in ``variable``; KeyError naming the known ones otherwise."""
+        exps = self.exponents or {}
+        if variable not in exps:
+            raise KeyError(f"{self.id} declares no exponent in {variable!r}; it declares {sorted(exps)}")
+        return exps[variable]
+
     def in_regime(self, scenario: Mapping[str, Any]) -> bool:
         """Whether ``scenario`` satisfies the hypotheses (``True`` when there are none)."""
         if self.hypotheses is None:

@@ -39,6 +39,9 @@ import numpy as np
 from scipy import stats as _st
 
 __all__ = [
+    "CLAIM_VERDICTS",
+    "CONTROL_VERDICTS",
+    "overall_verdict",
     "Verdict",
     "BinomialJudgement",
     "FalseAlarmBudget",
@@ -60,9 +63,26 @@ class Verdict(str, enum.Enum):
     VERIFIED = "verified"
     REFUTED = "refuted"
     INCONCLUSIVE = "inconclusive"
+    NOT_REFUTED = "not refuted"  # not refuted by a test that lacked the power it planned for
 
     def __str__(self) -> str:  # so that f"{verdict}" prints "verified", not "Verdict.VERIFIED"
         return self.value
+
+
+#: Verdicts of claims, most to least severe; a run's overall verdict is the most severe one present.
+CLAIM_VERDICTS = ("refuted", "inconclusive", "not refuted", "verified")
+#: Verdicts of negative controls: "detected" (the control could fail and did not), "not detected", and
+#: "reported" (an observation that asserts nothing; listed apart, never counted as detected).
+CONTROL_VERDICTS = ("detected", "not detected", "reported")
+
+
+def overall_verdict(verdicts: Iterable[str]) -> str:
+    """The most severe claim verdict present (``CLAIM_VERDICTS`` order); ``"none"`` for no verdict."""
+    v = set(verdicts)
+    for name in CLAIM_VERDICTS:
+        if name in v:
+            return name
+    return "none"
 
 
 # --------------------------------------------------------------------------------------------------

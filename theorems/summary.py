@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from .stats import CLAIM_VERDICTS, CONTROL_VERDICTS, overall_verdict
+
 __all__ = ["summary_lines", "group"]
 
 
@@ -16,18 +18,11 @@ def group(records: Iterable) -> dict[tuple[str, str], list]:
     return dict(out)
 
 
-def _overall(verdicts: list[str]) -> str:
-    if "refuted" in verdicts:
-        return "refuted"
-    if "inconclusive" in verdicts:
-        return "inconclusive"
-    return "verified"
-
-
 def summary_lines(records, *, max_assertions: int | None = None) -> list[str]:
     """One line per (statement, check): overall verdict, scenarios, trials, the worst (lowest)
     one-sided Clopper–Pearson lower bound against its stated probability, and the extreme implied
-    constants; then the count of probabilistic assertions against the run's budget."""
+    constants; then the count of assertions on random draws (records with an ``alpha``) against the
+    run's budget."""
     groups = group(records)
     width = max([34] + [len(chk) for _, chk in groups])
     lines = [f"{'statement':<10} {'check':<{width}} {'verdict':<12} {'scen':>4} {'trials':>7}  {'worst CP-low / stated':<22} implied const [min, max]"]
@@ -35,7 +30,7 @@ def summary_lines(records, *, max_assertions: int | None = None) -> list[str]:
     for (sid, chk), recs in groups.items():
         verdicts = [r.verdict for r in recs]
         prob = [r for r in recs if r.stated_probability is not None]
-        n_prob += len(prob)
+        n_prob += sum(1 for r in recs if r.alpha is not None)
         trials = sum(r.trials for r in recs)
         ci = ""
         if prob:
@@ -45,9 +40,11 @@ def summary_lines(records, *, max_assertions: int | None = None) -> list[str]:
         impl = ""
         if imp:
             impl = f"[{min(i['min'] for i in imp):.4g}, {max(i['max'] for i in imp):.4g}]"
-        counts = ", ".join(f"{v}:{verdicts.count(v)}" for v in ("verified", "refuted", "inconclusive") if verdicts.count(v))
-        lines.append(f"{sid:<10} {chk:<{width}} {_overall(verdicts):<12} {len(recs):>4} {trials:>7}  {ci:<22} {impl}  ({counts})")
+        counts = ", ".join(f"{v}:{verdicts.count(v)}" for v in CLAIM_VERDICTS + CONTROL_VERDICTS if verdicts.count(v))
+        ctrl = [v for v in verdicts if v in CONTROL_VERDICTS]
+        shown = overall_verdict(verdicts) if len(ctrl) < len(verdicts) else ("not detected" if "not detected" in ctrl else ctrl[0])
+        lines.append(f"{sid:<10} {chk:<{width}} {shown:<12} {len(recs):>4} {trials:>7}  {ci:<22} {impl}  ({counts})")
     if max_assertions is not None:
         status = "within" if n_prob <= max_assertions else "EXCEEDS"
-        lines.append(f"probabilistic assertions: {n_prob} ({status} the planned {max_assertions}; per-assertion alpha = total/{max_assertions})")
+        lines.append(f"assertions on random draws: {n_prob} ({status} the planned {max_assertions}; per-assertion alpha = total/{max_assertions})")
     return lines

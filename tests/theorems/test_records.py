@@ -225,5 +225,5 @@ def test_registry():
 
 
 def test_verdict_values():
-    assert [v.value for v in Verdict] == ["verified", "refuted", "inconclusive"]
+    assert [v.value for v in Verdict] == ["verified", "refuted", "inconclusive", "not refuted"]
     assert [k.value for k in Kind] == ["exact", "explicit-probability", "asymptotic"]
