@@ -209,6 +209,48 @@ def figure2_text(curves, records) -> str:
     return "\n".join(lines)
 
 
+def cmd_check(a) -> int:
+    """Check a user's conjecture file with the suite's machinery (theorems/conjecture.py) and write its report."""
+    import os
+
+    from generators.seeds import DEFAULT_SESSION_SEED
+    from theorems.conjecture import check_file
+    from theorems.harness import Context
+    from theorems.records import RecordSink, merge_records, write_merged
+
+    from .environment import capture_environment
+    from .render import build_report, write_report
+
+    seed = DEFAULT_SESSION_SEED if a.seed is None else a.seed
+    if not 0 < a.alpha < 1:
+        print(f"--alpha must lie in (0, 1), got {a.alpha}", file=sys.stderr)
+        return 2
+    name = f"check-{Path(a.file).stem}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    results = (ROOT / ".ntk-results" / name).resolve()
+    out = Path(a.out).resolve() if a.out else REPORTS_ROOT / "runs" / name
+    replay = f"python -m reports check {a.file} --seed {seed}"
+    sink = RecordSink(results, worker_id="main")
+    try:
+        check_file(Context(session_seed=seed, alpha=a.alpha, sink=sink, replay=replay), a.file)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        sink.close()
+    records = merge_records(results, strict=False)
+    write_merged(records, results / "records.json")
+    for r in records:
+        print(f"{r.verdict:<12} {r.statement_id}  [{r.check}]  {r.reason[:120]}")
+    env = capture_environment(session_seed=seed, alpha=a.alpha, results_dir=results)
+    report, figures = build_report(records, environment=env, source={"source": str(results / "records.json"),
+                                                                     "results_dir": str(results)},
+                                   title=f"ntkverify — conjectures of {a.file}")
+    write_report(report, figures, out)
+    print(f"replay: {replay}")
+    _print_paths(out)
+    return 1 if any(r.verdict == "refuted" for r in records) else 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m reports", description="ntkverify verification reports")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -238,6 +280,13 @@ def main(argv=None) -> int:
     f2.add_argument("--ntk-scheduler", default=None, metavar="SPEC",
                     help="where the trials run: none (default), local:N, tcp://HOST:PORT; default NTK_SCHEDULER")
     f2.set_defaults(fn=cmd_figure2)
+    ck = sub.add_parser("check", help="check the conjectures declared in a Python file like the paper's statements")
+    ck.add_argument("file", help="a Python file calling theorems.conjecture.conjecture(...) (see examples/)")
+    ck.add_argument("--seed", type=int, default=None, help="session seed (default: the suite's fixed seed)")
+    ck.add_argument("--alpha", type=float, default=1e-10,
+                    help="false-alarm rate per assertion (default 1e-10, the suite's: --ntk-alpha 1e-6 over 10^4)")
+    ck.add_argument("--out", default=None, help="report directory (default reports/runs/check-<...>/)")
+    ck.set_defaults(fn=cmd_check)
     c = sub.add_parser("compare", help="compare two runs: changed verdicts, new and removed checks")
     c.add_argument("old")
     c.add_argument("new")

@@ -147,10 +147,15 @@ class Registry:
     def __init__(self) -> None:
         self._items: dict[str, Statement] = {}
 
-    def register(self, statement: Statement) -> Statement:
-        """Add ``statement``; ValueError if its id is already registered.  Returns the statement."""
+    def register(self, statement: Statement, *, replace: bool = False) -> Statement:
+        """Add ``statement``; ValueError if its id is already registered (``replace=True``: a statement of the
+        same section may be replaced — a conjecture file loaded again).  Returns the statement."""
         if not isinstance(statement, Statement):
             raise ValueError(f"can only register Statement objects, got {type(statement).__name__}")
+        old = self._items.get(statement.id)
+        if replace and old is not None and old.section == statement.section:
+            self._items[statement.id] = statement
+            return statement
         if statement.id in self._items:
             raise ValueError(f"duplicate statement id {statement.id!r}; already registered")
         self._items[statement.id] = statement

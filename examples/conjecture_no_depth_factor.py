@@ -1,0 +1,29 @@
+"""A conjecture the suite refutes: "λ_min(K^(L)) ≤ O(d)" — Thm 3.2's upper bound without its factor L.
+
+Run:  python -m reports check examples/conjecture_no_depth_factor.py
+Along the path in depth the implied constant λ_min/d grows like L, so the O(d) claim is refuted (and the
+named bound 2d fails outright at L ≥ 4).
+"""
+
+import ntk
+from theorems.conjecture import conjecture
+
+
+def lam(s, rng):
+    """λ_min of the limiting NTK of standard Gaussian data (value and numerical floor)."""
+    X = rng.standard_normal((s["N"], s["d"]))
+    return ntk.lambda_min(ntk.limiting_ntk(X, s["L"]).ntk)
+
+
+NO_DEPTH_FACTOR = conjecture(
+    id="conjecture: λ_min(K^(L)) ≤ O(d)",
+    claim="λ_min(K^(L)) ≤ 2 d with probability ≥ 0.99 (no factor L)",
+    quantity="λ_min(K^(L))",
+    measure=lam,
+    upper=lambda s: 2.0 * s["d"],
+    probability=lambda s: 0.99,
+    exponents={"d": 1.0},
+    scale=lambda s: s["d"],
+    paths={"L": [{"N": 16, "d": 1024, "L": L} for L in (2, 3, 4, 6, 8)],
+           "d": [{"N": 16, "d": d, "L": 3} for d in (512, 1024, 2048, 4096)]},
+)
