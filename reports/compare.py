@@ -12,10 +12,16 @@ from collections import OrderedDict
 from collections.abc import Mapping
 
 from theorems.records import canonical_json
+from theorems.stats import CLAIM_VERDICTS, CONTROL_VERDICTS
 
-from .render import load_source, overall_verdict
+from .render import _aggregate_verdict, load_source
 
-__all__ = ["compare_sources", "compare_records", "compare_text"]
+__all__ = ["compare_sources", "compare_records", "compare_text", "VERDICT_ORDER"]
+
+#: Most to least severe: the claims' verdicts (theorems.stats.CLAIM_VERDICTS) with "not detected" after
+#: "refuted", then the controls' other outcomes. Changes are listed in this order of their new verdict.
+VERDICT_ORDER = ("refuted", "not detected") + tuple(v for v in CLAIM_VERDICTS if v != "refuted") + tuple(
+    v for v in CONTROL_VERDICTS if v != "not detected")
 
 
 def compare_records(old, new) -> dict:
@@ -43,7 +49,7 @@ def compare_records(old, new) -> dict:
         g: dict = OrderedDict()
         for r in recs:
             g.setdefault((r.statement_id, r.check), []).append(r.verdict)
-        return {k: overall_verdict(v) for k, v in g.items()}
+        return {k: _aggregate_verdict(v) for k, v in g.items()}
 
     pa, pb = per_check(old), per_check(new)
     checks = []
@@ -51,8 +57,9 @@ def compare_records(old, new) -> dict:
         o, n = pa.get(k), pb.get(k)
         if o != n:
             checks.append({"statement_id": k[0], "check": k[1], "old": o, "new": n})
-    order = {"refuted": 0, "inconclusive": 1, "verified": 2}
-    changed.sort(key=lambda c: (order.get(c["new"], 3), c["statement_id"], c["check"]))
+    order = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    changed.sort(key=lambda c: (order.get(c["new"], len(order)), c["statement_id"], c["check"]))
+    checks.sort(key=lambda c: (order.get(c["new"], len(order)) if c["new"] else len(order) + 1))
     return {"changed": changed, "new": new_only, "removed": removed, "unchanged": same, "checks_changed": checks,
             "old_seeds": sorted({r.session_seed for r in old}), "new_seeds": sorted({r.session_seed for r in new})}
 

@@ -111,8 +111,17 @@ def test_html_is_self_contained(html_report):
         img = _png_ok(base64.b64decode(b64))
         assert img.shape[0] > 100 and img.shape[1] > 300
     # the verdict table, controls, constants and a replay command for the refuted check are there
-    for text in ("Needs attention", "Negative controls", "Named constants", "THM32_LOWER", "--ntk-replay", "Clopper"):
-        assert text in html
+    for text in ("Needs attention", "Negative controls", "Named constants", "THM32_LOWER", "--ntk-replay", "Clopper",
+                 "Per-statement summary", 'id="statement-summary"', "Planted false variants", "WARNING: not refuted",
+                 "planted false variants: refuted 1/2", "v5: verified 5, not refuted 1, inconclusive 1, refuted 1"):
+        assert text in html, text
+    # the new verdicts have their own badges; no bare overall verdict in the header
+    for cls in ("b-verified", "b-not-refuted", "b-inconclusive", "b-refuted", "b-detected", "b-reported"):
+        assert f'class="badge {cls}"' in html, cls
+        assert f".{cls} " in html, cls  # styled
+    assert "overall" not in html.lower()
+    # every check row shows its power (a power column beside the verdict)
+    assert html.count("<th>power</th>") >= 3 and "failure rate 0.0999" in html
 
 
 def test_html_opens_in_headless_browser_with_figures(browser, html_report, tmp_path):
