@@ -42,6 +42,57 @@ def test_proof_steps_hold_on_arbitrary_data(ntk_context, data, L, r):
         assert step.holds, f"{step.name} violated: lhs={step.lhs!r} < rhs={step.rhs!r} - tol={step.tol!r}; data {data}"
 
 
+#: Well-conditioned families where every step's right-hand side is far above rounding (fixed seeds):
+#: N ≤ 16 points in d ∈ {32, 64, 128} at three scales, Gaussian / mixed-norm / orthogonal rows, r ∈ {2, 4}.
+INFORMATIVE = [(N, d, struct, scale, r) for N in (4, 8, 16) for d in (32, 64, 128)
+               for struct in ("gaussian", "mixed-norms", "orthogonal") for scale in (1e-2, 1.0, 1e2) for r in (2, 4)]
+#: The share of INFORMATIVE examples in which each step's rhs is positive and exceeds the lhs' rounding
+#: by 10× (measured: a, b, e ≈ 0.95–1; c ≈ 0.3, Gershgorin needs d ≫ N).
+INFORMATIVE_SHARE = {"a": 0.9, "b": 0.9, "c": 0.2, "e": 0.9}
+
+
+def _planted_steps(X, steps, r):
+    """Wrong versions of the steps (each a plausible mistake): (a) the sum counted twice; (b) the norm
+    exponent r − 2 instead of r − 1 in the denominator; (c) Gershgorin with max‖x‖^{2r} for min‖x‖^{2r};
+    (e) tr K/(2N) for tr K/N. Returns ``{step: planted rhs}`` for ``lhs ≥ rhs`` (``e``: ``lhs ≤ rhs``)."""
+    sq = np.einsum("ij,ij->i", X, X)
+    off = np.abs(X @ X.T)
+    np.fill_diagonal(off, 0.0)
+    return {"a": 2 * steps["a"].rhs, "b": steps["b"].rhs * sq.max(),
+            "c": sq.max() ** r - (len(X) - 1) * off.max() ** r, "e": steps["e"].lhs / 2}
+
+
+def test_proof_steps_are_tested_where_informative(ntk_context):
+    """Exact properties tested where they say something: on well-conditioned data each step's rhs is clearly
+    above rounding in a stated share of examples (asserted), and a plausible wrong version of each step
+    (:func:`_planted_steps`) is caught on these examples."""
+    from generators.regimes import ArbitraryData
+
+    ratios = {k: [] for k in INFORMATIVE_SHARE}
+    caught = {k: 0 for k in INFORMATIVE_SHARE}
+    for i, (N, d, struct, scale, r) in enumerate(INFORMATIVE):
+        X = ArbitraryData(N, d, scale, struct, 1000 + i).build()
+        steps = sec3.proof_steps(X, 3, r)
+        planted = _planted_steps(X, steps, r)
+        for k, st_ in steps.items():
+            assert st_.holds, (k, N, d, struct, scale, r, st_)
+            if st_.rhs > 0 and st_.lhs - st_.rhs > 10 * st_.tol:
+                ratios[k].append(st_.lhs / st_.rhs)
+            lhs, rhs = (st_.lhs, planted[k]) if k != "e" else (planted[k], st_.rhs)
+            caught[k] += lhs < rhs - st_.tol
+    for k, share in INFORMATIVE_SHARE.items():
+        got = len(ratios[k]) / len(INFORMATIVE)
+        tight = min(ratios[k])
+        record_exact(ntk_context, "Thm 3.2", f"step-{k} informative share", {"examples": len(INFORMATIVE)},
+                     holds=got >= share and caught[k] >= 1,
+                     measured={"share": got, "stated_share": share, "tightest_lhs_over_rhs": tight,
+                               "median_lhs_over_rhs": float(np.median(ratios[k])), "planted_caught": caught[k]},
+                     reason=f"rhs above rounding in {got:.0%} (≥ {share:.0%} stated); tightest lhs/rhs {tight:.4g}; "
+                            f"the planted wrong step fails on {caught[k]}/{len(INFORMATIVE)} examples")
+        assert got >= share, (k, got, share)
+        assert caught[k] >= 1, f"planted wrong step ({k}) not caught"
+
+
 def test_step_a_is_tight_for_one_layer_of_orthogonal_data():
     """Sanity of step (a)'s slack: for orthonormal rows and L = 2 the two sides are close (so the step
     is not vacuous): K^(2) = G^(1) ∘ Ġ^(2) + G^(2) with G^(1) = I."""
