@@ -37,8 +37,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("seeds", help="e.g. 1-20 or 1,5,9")
     p.add_argument("-n", "--workers", default="2")
-    p.add_argument("pytest_args", nargs="*")
-    a = p.parse_args(argv)
+    a, a.pytest_args = p.parse_known_args(argv)
     env = dict(os.environ, CI="true")
     failures: dict[str, list[int]] = defaultdict(list)
     bad = 0
