@@ -20,8 +20,13 @@ from .scenarios import budget_from_env
 __all__ = [
     "ArbitraryData",
     "arbitrary_data",
+    "dominant_betas",
+    "dominant_width",
     "thm32_d_min",
     "thm32_scenarios",
+    "thm41_dominant_scenario",
+    "thm41_scenario",
+    "thm41_widths",
     "ZERO_MEAN_A22_LAWS",
 ]
 
@@ -117,3 +122,69 @@ def arbitrary_data(draw, max_n: int = 24, max_d: int = 16):
         structure=draw(st.sampled_from(STRUCTURES)),
         seed=draw(st.integers(0, 2**32 - 1)),
     )
+
+
+# ------------------------------------------------------------------------------------- Thm 4.1 / 5.1
+# Sizes come from theorems.sec4.regime_sizes (which holds the named constants); these functions only lay them out,
+# so that generators/ keeps depending on nothing but ntk (CONTRIBUTING.md "Layers").
+
+
+def thm41_widths(sizes: dict, L: int, k: int, n_wide: int | None = None) -> list[int]:
+    """``[d, n_1, …, n_{L−1}, 1]`` with the wide layer at ``k`` (width ``n_wide``, default ``sizes["n_wide"]``),
+    the layers before it at ``sizes["n_before"]`` (they carry the ξ-term's ``min_{l<k} n_l``) and the layers after
+    it at ``sizes["n_min"]`` (the smallest width the ``e^{−Ω(n_l)}`` terms allow: bottlenecks after the wide layer).
+    ``sizes``: the dict of :func:`theorems.sec4.regime_sizes`."""
+    if not (isinstance(L, int) and L >= 2 and isinstance(k, int) and 1 <= k <= L - 1):
+        raise ValueError(f"need L >= 2 and k in [1, L-1], got L={L!r}, k={k!r}")
+    nw = sizes["n_wide"] if n_wide is None else int(n_wide)
+    return [sizes["d"]] + [nw if l == k else (sizes["n_before"] if l < k else sizes["n_min"]) for l in range(1, L)] + [1]
+
+
+def thm41_scenario(sizes: dict, N: int, L: int, k: int, r: int, law: str, betas, delta: float, **extra) -> dict:
+    """A Thm 4.1 scenario laid out by :func:`thm41_widths` (the wide layer at its smallest in-regime width)."""
+    w = thm41_widths(sizes, L, k)
+    return {"law": {"name": law}, "N": N, "d": w[0], "widths": w, "betas": betas, "r": r, "delta": delta, "k": k, **extra}
+
+
+def dominant_width(d: int, mu2: float, share: float) -> int:
+    """Wide width at which the ξ-term of layer ``k`` carries at least ``share`` of Thm 4.1's named lower bound under
+    He or LeCun scaling (THEOREMS.md §6): there the ratio ξ-term / data term is ``μ_r² n_k / λ_min(XXᵀ)``, and
+    ``λ_min(XXᵀ) ≤ min_i ‖x_i‖² ≈ d`` is replaced by ``d`` (an upper estimate, so the share reached is at least
+    ``share`` whenever ``λ_min(XXᵀ) ≤ d``): ``n_k = ⌈share/(1 − share) · d/μ_r²⌉``."""
+    if not (0.0 < share < 1.0):
+        raise ValueError(f"share must lie in (0, 1), got {share!r}")
+    if not (mu2 > 0 and d >= 1):
+        raise ValueError(f"need mu2 > 0 and d >= 1, got mu2={mu2!r}, d={d!r}")
+    return int(math.ceil(share / (1.0 - share) * d / mu2))
+
+
+def dominant_betas(L: int, k: int, mu2: float, share: float, seed: int) -> list[float]:
+    """An "arbitrary" β (issue 10 item 1) under which the ξ-term of layer ``k`` carries at least ``share`` of the
+    named lower bound at any width: ``β_l = 2^{u_l}``, ``u_l ~ U[−1, 1]`` from ``default_rng(seed)`` for ``l ≠ k+1``,
+    and ``β_{k+1} = min(min_{l≠k+1} β_l, β_1 √(μ_r² (1 − share)/share))`` — the wide layer's outgoing weights the
+    smallest (the remark's condition ``β_{k+1} = min β_l``), the ratio ξ-term / data term
+    ``μ_r² d β_1² / (β_{k+1}² λ_min(XXᵀ)) ≥ share/(1 − share)`` when ``λ_min(XXᵀ) ≤ d``. Rounded to 6 digits."""
+    if not (0.0 < share < 1.0):
+        raise ValueError(f"share must lie in (0, 1), got {share!r}")
+    u = np.random.default_rng(seed).uniform(-1.0, 1.0, size=L)
+    b = [float(2.0 ** v) for v in u]
+    others = [b[l] for l in range(L) if l != k]
+    b[k] = min(min(others) / 1.25, b[0] * math.sqrt(mu2 * (1.0 - share) / share))  # list index k is layer k+1
+    return [round(v, 6) for v in b]
+
+
+def thm41_dominant_scenario(sizes: dict, N: int, L: int, k: int, r: int, law: str, preset: str, mu2: float,
+                            share: float, delta: float, seed: int = 0, **extra) -> dict:
+    """Thm 4.1 with the wide layer dominant (issue 10 item 1): in-regime narrow layers from ``sizes``
+    (:func:`theorems.sec4.regime_sizes`), the wide layer ``k`` at :func:`dominant_width` for ``preset`` "he" /
+    "lecun" (``n_k ≫ d/μ_r²``), or at twice the wide threshold with :func:`dominant_betas` for "arbitrary"."""
+    if preset in ("he", "lecun"):
+        w = thm41_widths(sizes, L, k, max(sizes["n_wide"], dominant_width(sizes["d"], mu2, share)))
+        betas = preset
+    elif preset == "arbitrary":
+        w = thm41_widths(sizes, L, k, 2 * sizes["n_wide"])
+        betas = dominant_betas(L, k, mu2, share, seed)
+    else:
+        raise ValueError(f"preset must be 'he', 'lecun' or 'arbitrary', got {preset!r}")
+    return {"law": {"name": law}, "N": N, "d": w[0], "widths": w, "betas": betas, "r": r, "delta": delta, "k": k,
+            "design_share": share, **extra}

@@ -341,6 +341,14 @@ _ALL.extend([
         "the free δ' > 0 of Cor 4.2's probability N² exp(−Ω(min n_l / (N^{δ'} Π log n_l)))",
         "convention: the corollary holds for every δ' > 0; 1/2 is a middle choice",
         "convention",
+    Constant(
+        "THM41_TIGHT_SPREAD", 8.0, "Thm 4.1",
+        "tightness (remark after Thm 4.1): with some ξ_k = 1 and β_{k+1} = min β_l, the medians of λ_min(K̄)/theta_scale "
+        "(theta_scale = 2^{−(L−1)}(dΠn_l)(Πβ_l²)(min β_l)^{−2}) across wide-layer positions and β presets stay within "
+        "this factor (max/min)",
+        "convention (PLACEHOLDER, recalibrated by scripts/calibrate_thm41.py)",
+        "convention",
+    ),
     ),
 ])
 
