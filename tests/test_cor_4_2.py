@@ -30,7 +30,9 @@ from theorems import sec4
 from theorems.harness import record_exact, run_check
 from theorems.stats import fit_power_law
 
-from .helpers import assert_not_refuted, examples
+from theorems.variants import plant
+
+from .helpers import assert_not_refuted, assert_planted_refuted, examples
 
 WINDOW = C.value("SCALING_EXPONENT_WINDOW")
 EPS_GRID = np.logspace(-6, -1, 11)
@@ -111,9 +113,21 @@ def test_construction_memorizes_linearly(ntk_context, case):
 
 
 def test_premise_rank_and_no_zero_preactivation(ntk_context):
-    """The event of the corollary (rank J(θ_0) = N, no zero pre-activation) at its stated probability,
-    wide layer first and last hidden."""
+    """The event of the corollary (rank J(θ_0) = N, no zero pre-activation) at its stated probability, wide layer
+    first and last hidden; trials sized by run_check for power against a failure rate 10×(1 − p)."""
     for L, k in ((2, 1), (3, 2)):
         s = cor42_scenario(6, L, k)
         assert sec4.COR_4_2.in_regime(s), s
         assert_not_refuted(run_check(ntk_context, "Cor 4.2", "rank-J", s))
+
+
+def test_planted_probability_too_high_is_refuted(ntk_context):
+    """A hidden layer of width 3 after the wide one kills a sample with probability 1/8 (its row of J is then 0 and
+    rank J < N), so the premise fails in ≈ 1 − (7/8)^N of the draws and the corollary's own probability is vacuous
+    there. The planted probability with the ``e^{−Ω(n_l)}`` constant 2 (×16) claims ≈ 0.97; the check must refute it."""
+    s = cor42_scenario(6, 3, 1)
+    s = {**s, "widths": s["widths"][:2] + [3, 1]}
+    assert sec4.probability_cor42(s) < 0, s
+    v = plant("Cor 4.2", "e^{−Ω(n_l)} constant 2 (×16)", probability=lambda s: sec4.probability_cor42(s, c_width=2.0))
+    assert v.probability(s) > 0.95
+    assert_planted_refuted(run_check(ntk_context, "Cor 4.2", "rank-J", s, variant=v))

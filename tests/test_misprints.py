@@ -3,8 +3,10 @@
 (1) printed ``B_L = 1_N/√N`` breaks the layerwise identity by exactly ``(1 − 1/N)·(last term)``; ``B_L = 1_N`` satisfies
 it — exact Hypothesis properties against ``J Jᵀ`` from :func:`ntk.jacobian`. (2) Thm 3.2 step (d): the printed event
 ``max|⟨x_i,x_j⟩|^r ≤ dN^{−1/(r−0.5)}`` fails with high frequency for Gaussian data in the regime while the corrected
-``max|⟨x_i,x_j⟩| ≤ dN^{−1/(r−0.5)}`` holds at its stated probability (exact binomial evidence). (3) the ICML vs v5
-probability exponents, tabulated (a sweep record) — every Thm 4.1 check names the version it used.
+``max|⟨x_i,x_j⟩| ≤ dN^{−1/(r−0.5)}`` holds at its stated probability (exact binomial evidence, recorded with its
+``alpha`` and power in the run's error budget). (3) the ICML vs v5 probability exponents, tabulated (a sweep record) —
+every Thm 4.1 check names the version it used. (4) Cor 4.2's "even r ≥ 0.1 + 2/δ′", kept from the ICML print, is not
+enough for the v5 exponent; the corrected r ≥ 0.2 + 4/δ′ is (exact arithmetic).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from generators.regimes import arbitrary_data, thm32_d_min
 from generators.seeds import trial_rngs
 from theorems import constants as C
 from theorems import misprints, sec3, sec4
-from theorems.harness import record_exact
+from theorems.harness import record_exact, record_judgement
+from theorems.inference import Judgement, detectable_failure_rate
 from theorems.stats import judge
 
 from .helpers import examples
@@ -80,12 +83,19 @@ def test_step_d_exponent_misprint(ntk_context):
         jp = judge(kp, m, p, ntk_context.alpha, 0.1)
         jc = judge(kc, m, p, ntk_context.alpha, 0.1)
         ok = jp.verdict == "refuted" and jc.verdict != "refuted"
-        record_exact(ntk_context, "Thm 3.2", f"misprint: step (d) exponent r (r={r})", s, holds=ok,
-                     measured={"stated_probability": p, "printed_successes": kp, "corrected_successes": kc, "trials": m,
-                               "printed_verdict": str(jp.verdict), "corrected_verdict": str(jc.verdict),
-                               "printed_ci_high": jp.ci_high, "corrected_ci_low": jc.ci_low,
-                               "mean_max_inner": float(np.mean([e["max_inner"] for e in ev])), "rhs": ev[0]["rhs"]},
-                     reason=f"printed |⟨x_i,x_j⟩|^r ≤ dN^(−1/(r−0.5)) held {kp}/{m} ({jp.verdict}); corrected held {kc}/{m} ({jc.verdict}) at p={p:.4f}")
+        det = detectable_failure_rate(m, p, ntk_context.alpha)
+        jd = Judgement("verified" if ok else "refuted",
+                       f"printed |⟨x_i,x_j⟩|^r ≤ dN^(−1/(r−0.5)) held {kp}/{m} ({jp.verdict}); corrected held {kc}/{m} "
+                       f"({jc.verdict}) at p={p:.4f}", ntk_context.alpha,
+                       {"alternative": f"the printed event failing at a rate ≥ {det:.3g}", "detectable": det,
+                        "target": 1.0 - kp / m, "reached": bool(det <= 1.0 - kp / m)})
+        record_judgement(ntk_context, "Thm 3.2", f"misprint: step (d) exponent r (r={r})", s, jd, kind="explicit-probability",
+                         trials=m, measured={"stated_probability": p, "printed_successes": kp, "corrected_successes": kc,
+                                             "trials": m, "printed_verdict": str(jp.verdict),
+                                             "corrected_verdict": str(jc.verdict), "printed_ci_high": jp.ci_high,
+                                             "corrected_ci_low": jc.ci_low,
+                                             "mean_max_inner": float(np.mean([e["max_inner"] for e in ev])),
+                                             "rhs": ev[0]["rhs"]})
         assert ok, (r, kp, kc, m, p)
 
 
@@ -123,3 +133,41 @@ def test_icml_vs_v5_exponent_table(ntk_context):
                      reason=f"r={r}: v5 exponent {rr[0]['exp_v5']:.4f} vs ICML {rr[0]['exp_icml']:.4f}")
         assert ok
     assert math.isclose(sec4.prob_exponent(8, 8, "v5"), sec4.prob_exponent(8, 4, "icml"))
+
+
+def test_cor42_r_condition_misprint(ntk_context):
+    """Cor 4.2's proof picks "an even integer r ≥ 0.1 + 2/δ′" (the ICML condition, kept in v5). Exact arithmetic over
+    δ′ ∈ [0.05, 4]: with the ICML exponent 2/(r − 0.1) the printed r gives Thm 4.1's N^{exponent} ≤ N^{δ′}; with the v5
+    exponent 2/(r/2 − 0.1) it does not (for every δ′ < 4 of the grid, including COR42_DELTA_PRIME), while the corrected
+    r ≥ 0.2 + 4/δ′ does — and is the least even r that does. At a Cor 4.2 scenario this is the difference between
+    Thm 4.1's ξ-term N² e^{−C min n_l/N^{e}} and the corollary's N² e^{−C min n_l/N^{δ′}}: larger with the printed r,
+    not with the corrected one."""
+    grid = sorted(set(np.round(np.geomspace(0.05, 4.0, 40), 6).tolist() + [C.value("COR42_DELTA_PRIME")]))
+    rows = [misprints.cor42_r_condition(dp) for dp in grid]
+    icml_ok = all(r["printed_enough_for_icml"] for r in rows)
+    corrected_ok = all(r["corrected_enough_for_v5"] for r in rows)
+    printed_fails = [r["delta_prime"] for r in rows if not r["printed_enough_for_v5"]]
+    minimal = all(r["corrected_r"] == 2 or sec4.prob_exponent(2, r["corrected_r"] - 2, "v5") > r["delta_prime"] for r in rows)
+    # the probability terms at a Cor 4.2 scenario (wide layer k = 2 of L = 3, N = 6, the named constants)
+    dp = C.value("COR42_DELTA_PRIME")
+    z = sec4.regime_sizes(6, 3, 2, 4, 0.01)
+    s = {"law": {"name": "gaussian"}, "N": 6, "d": z["d"], "widths": [z["d"], z["n_before"], z["n_wide"], 1], "k": 2,
+         "delta": 0.01, "betas": "he"}
+    row = misprints.cor42_r_condition(dp)
+    cor_term = s["N"] ** 2 * math.exp(-C.value("THM41_C_XI") * min(s["widths"][:2]) / s["N"] ** dp)
+    thm_printed = sec4._xi_term({**s, "r": row["printed_r"]}, 2, "v5")
+    thm_corrected = sec4._xi_term({**s, "r": row["corrected_r"]}, 2, "v5")
+    terms_ok = thm_printed > cor_term >= thm_corrected
+    ok = icml_ok and corrected_ok and minimal and len(printed_fails) >= len(grid) // 2 and dp in printed_fails and terms_ok
+    record_exact(ntk_context, "Cor 4.2", "misprint: r ≥ 0.1 + 2/δ′ (v5 needs r ≥ 0.2 + 4/δ′)", {"delta_prime": grid}, holds=ok,
+                 measured={"x": grid, "y": [r["v5_exponent_at_printed_r"] for r in rows],
+                           "v5_exponent_at_corrected_r": [r["v5_exponent_at_corrected_r"] for r in rows],
+                           "printed_r": [r["printed_r"] for r in rows], "corrected_r": [r["corrected_r"] for r in rows],
+                           "xlabel": "δ′", "ylabel": "v5 exponent 2/(r/2 − 0.1) at the printed r",
+                           "printed_fails_at": printed_fails, "xi_term_printed_r": thm_printed,
+                           "xi_term_corrected_r": thm_corrected, "corollary_term": cor_term, "scenario": s},
+                 reason=f"printed r is not enough for the v5 exponent at {len(printed_fails)}/{len(grid)} values of δ′ "
+                        f"(δ′ = {dp}: r = {row['printed_r']} gives exponent {row['v5_exponent_at_printed_r']:.3f} > δ′; "
+                        f"corrected r = {row['corrected_r']} gives {row['v5_exponent_at_corrected_r']:.3f}); at N = 6 the ξ-term is "
+                        f"{thm_printed:.3g} (printed r) vs the corollary's {cor_term:.3g} vs {thm_corrected:.3g} (corrected r)")
+    assert ok, (icml_ok, corrected_ok, minimal, printed_fails, thm_printed, cor_term, thm_corrected)

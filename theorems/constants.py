@@ -362,6 +362,15 @@ _ALL.append(
         "convention",
     )
 )
+    Constant(
+        "LEM43_SPREAD_FACTOR", 3.0, "Lemma 4.3",
+        "medians of the implied constant ‖row‖²/(2^{−(L−1−k)} β_L² n_{k+1} Π n_lβ_l²) across (L, k) stay within this "
+        "factor (max/min)",
+        "convention: the implied constant has mean exactly 1 for every (L, k) (C.6's one-step means); Θ allows any fixed "
+        "factor, and 3 = LEM43_BAND_HI/LEM43_BAND_LO is the width of one random factor's Bernstein band (the medians sit "
+        "below 1 by the skew of the chi-square-like factors, ≈ 0.9–1.0 at width 256, He)",
+        "convention",
+    ),
 
 CONSTANTS: dict[str, Constant] = {c.name: c for c in _ALL}
 

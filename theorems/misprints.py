@@ -11,6 +11,11 @@
    :func:`inner_product_events` evaluates both events on one data set.
 3. **Probability exponent of Thms 4.1/5.1**: ICML ``N^{2/(r−0.1)}``, v5 ``N^{2/(r/2−0.1)}``
    (:func:`theorems.sec4.prob_exponent`); :func:`exponent_table` tabulates where they differ.
+4. **Cor 4.2's choice of r** (proof, Appendix "Proof of Corollary 4.2"): the v5 proof keeps the ICML sentence "pick an
+   even integer ``r ≥ 0.1 + 2/δ′``". Thm 4.1 then gives the corollary's ``N^{δ′}`` only if its exponent is ``≤ δ′``:
+   with the ICML exponent ``2/(r − 0.1) ≤ δ′ ⇔ r ≥ 0.1 + 2/δ′`` (the printed condition), with the v5 exponent
+   ``2/(r/2 − 0.1) ≤ δ′ ⇔ r ≥ 0.2 + 4/δ′`` (the corrected one). :func:`cor42_r_condition` evaluates both; exact
+   arithmetic, no randomness.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import ntk
 
 from .sec4 import prob_exponent
 
-__all__ = ["layerwise_sum", "inner_product_events", "exponent_table"]
+__all__ = ["layerwise_sum", "inner_product_events", "exponent_table", "cor42_r_condition", "smallest_even_at_least"]
 
 
 def layerwise_sum(X: np.ndarray, weights: Sequence[np.ndarray], printed: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -60,3 +65,31 @@ def exponent_table(Ns: Sequence[int], rs: Sequence[int]) -> list[dict]:
             rows.append({"N": N, "r": r, "exp_v5": ev, "exp_icml": ei, "N^e_v5": N**ev, "N^e_icml": N**ei,
                          "ratio": N ** (ev - ei)})
     return rows
+
+
+def smallest_even_at_least(x: float) -> int:
+    """The smallest even integer ``r ≥ max(x, 2)`` (Thm 4.1 needs an even ``r ≥ 2``)."""
+    if not math.isfinite(x):
+        raise ValueError(f"x must be finite, got {x!r}")
+    r = max(2, math.ceil(x - 1e-12))
+    return r if r % 2 == 0 else r + 1
+
+
+def cor42_r_condition(delta_prime: float) -> dict:
+    """Cor 4.2's choice of ``r`` for a given ``δ′ > 0``, printed and corrected (item 4 of the module docstring).
+
+    Returns the smallest even ``r`` each condition allows (``printed_r``: ``r ≥ 0.1 + 2/δ′``; ``corrected_r``:
+    ``r ≥ 0.2 + 4/δ′``), the exponent Thm 4.1 then gives in each version, and whether it is ``≤ δ′`` — i.e. whether
+    Thm 4.1 with that ``r`` implies the corollary's ``N^{δ′}`` term. Exact: the exponents are ``2/(r − 0.1)`` (ICML)
+    and ``2/(r/2 − 0.1)`` (v5), :func:`theorems.sec4.prob_exponent`."""
+    if not (isinstance(delta_prime, (int, float)) and math.isfinite(delta_prime) and delta_prime > 0):
+        raise ValueError(f"delta_prime must be a finite number > 0, got {delta_prime!r}")
+    rp = smallest_even_at_least(0.1 + 2.0 / delta_prime)
+    rc = smallest_even_at_least(0.2 + 4.0 / delta_prime)
+    out = {"delta_prime": float(delta_prime), "printed_r": rp, "corrected_r": rc,
+           "v5_exponent_at_printed_r": prob_exponent(2, rp, "v5"), "v5_exponent_at_corrected_r": prob_exponent(2, rc, "v5"),
+           "icml_exponent_at_printed_r": prob_exponent(2, rp, "icml")}
+    out["printed_enough_for_v5"] = out["v5_exponent_at_printed_r"] <= delta_prime
+    out["corrected_enough_for_v5"] = out["v5_exponent_at_corrected_r"] <= delta_prime
+    out["printed_enough_for_icml"] = out["icml_exponent_at_printed_r"] <= delta_prime
+    return out

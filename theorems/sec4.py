@@ -520,13 +520,15 @@ def lemma43_trial(s, rng) -> Outcome:
 
 
 # -------------------------------------------------------------------------------------- Cor 4.2
-def probability_cor42(s: Mapping) -> float:
-    """Cor 4.2's probability with named constants; its ``N^{δ'}`` (any ``δ' > 0``) is taken as ``N^{COR42_DELTA_PRIME}``."""
+def probability_cor42(s: Mapping, *, c_width: float | None = None) -> float:
+    """Cor 4.2's probability with named constants; its ``N^{δ'}`` (any ``δ' > 0``) is taken as ``N^{COR42_DELTA_PRIME}``.
+    ``c_width`` replaces THM41_C_WIDTH (planted variants)."""
     w, N, L = s["widths"], s["N"], len(s["widths"]) - 1
     k = s["k"]
+    cw = K_("THM41_C_WIDTH") if c_width is None else c_width
     prod = float(np.prod([math.log(w[l]) for l in range(1, k - 1)])) if k >= 3 else 1.0
     p = 1.0 - s["delta"] - N**2 * math.exp(-K_("THM41_C_XI") * min(w[:k]) / (N ** K_("COR42_DELTA_PRIME") * prod))
-    p -= N * sum(math.exp(-K_("THM41_C_WIDTH") * w[l]) for l in range(1, L))
+    p -= N * sum(math.exp(-cw * w[l]) for l in range(1, L))
     return p - N * math.exp(-K_("THM41_C_DIM") * s["d"])
 
 
