@@ -162,6 +162,14 @@ def _aggregate_verdict(verdicts: Iterable[str]) -> str:
 
 
 _RECONSTRUCTED = re.compile(r"reconstruct", re.IGNORECASE)
+#: The group of a user's conjecture (``python -m reports check``) in the per-version counts: never the paper's.
+CONJECTURE = "conjecture"
+
+
+def _is_conjecture(d: Mapping, st) -> bool:
+    """A record of a user's conjecture (theorems.conjecture: section "conjecture"), also recognised without
+    the registry (a re-rendered report) by the replay command ``python -m reports check`` it carries."""
+    return getattr(st, "section", None) == CONJECTURE or str(d.get("replay") or "").startswith("python -m reports check")
 
 
 def _is_reconstructed(d: Mapping, st) -> bool:
@@ -205,6 +213,7 @@ def _record_entry(rec: CheckRecord, st=None) -> dict:
             flags.append(f"{why}: shown as 'not refuted'")
     d["flags"] = flags
     d["reconstructed"] = _is_reconstructed(d, st)
+    d["claim_of"] = CONJECTURE if _is_conjecture(d, st) else str(d.get("paper_version"))
     d["interval"] = ({"low": d.get("ci_low"), "high": d.get("ci_high"), "method": "Clopper-Pearson", "alpha": d.get("alpha")}
                      if d.get("ci_low") is not None or d.get("ci_high") is not None else None)
     d["replay_command"] = replay_command(rec.record_id)
@@ -370,16 +379,21 @@ def _sides(sid: str, st, claims: Sequence[Mapping], calibrations: Sequence) -> l
     return out
 
 
+def _group(d: Mapping) -> str:
+    """The paper version a claim record is about, or ``"conjecture"`` for a user's conjecture."""
+    return str(d.get("claim_of") or d.get("paper_version"))
+
+
 def _version_counts(claims: Sequence[Mapping]) -> "OrderedDict[str, dict]":
     try:
         from theorems.statement import PAPER_VERSIONS
     except Exception:  # pragma: no cover
         PAPER_VERSIONS = ("v5", "icml")
-    seen = {str(d.get("paper_version")) for d in claims if d.get("paper_version")}
+    seen = {_group(d) for d in claims}
     order = [v for v in PAPER_VERSIONS if v in seen] + sorted(seen - set(PAPER_VERSIONS))
     out: "OrderedDict[str, dict]" = OrderedDict()
     for v in order:
-        ds = [d for d in claims if str(d.get("paper_version")) == v]
+        ds = [d for d in claims if _group(d) == v]
         out[v] = {**_counts(d["verdict"] for d in ds), "reconstructed": any(d.get("reconstructed") for d in ds),
                   "reconstructed_refuted": sum(1 for d in ds if d.get("reconstructed") and d["verdict"] == "refuted")}
     return out
@@ -391,7 +405,8 @@ def headline(by_version: Mapping[str, Mapping]) -> str:
     inconclusive 0, refuted 1 (1 on the suite's reconstruction)"``."""
     parts = []
     for v, c in by_version.items():
-        label = f"{v} (reconstructed where marked)" if c.get("reconstructed") else v
+        label = ("conjectures (the user's, not the paper's)" if v == CONJECTURE else
+                 f"{v} (reconstructed where marked)" if c.get("reconstructed") else v)
         counts = ", ".join(f"{k} {int(c.get(k, 0))}" for k in ("verified", "not refuted", "inconclusive", "refuted"))
         if c.get("reconstructed_refuted"):
             counts += f" ({c['reconstructed_refuted']} on the suite's reconstruction)"
@@ -473,7 +488,7 @@ def build_report(records: Sequence[CheckRecord], *, environment: Mapping | None 
             "notes": getattr(st, "notes", None) or None,
             "registered": st is not None,
             "verdict": overall_verdict(d["verdict"] for d in claims) if claims else "none",
-            "verdict_by_version": {v: overall_verdict(d["verdict"] for d in claims if str(d.get("paper_version")) == v)
+            "verdict_by_version": {v: overall_verdict(d["verdict"] for d in claims if _group(d) == v)
                                    for v in byv},
             "by_version": {v: dict(c) for v, c in byv.items()},
             "refuted_versions": [v for v, c in byv.items() if c["refuted"]],
@@ -512,7 +527,7 @@ def build_report(records: Sequence[CheckRecord], *, environment: Mapping | None 
         "trials": int(sum(int(d.get("trials") or 0) for d in entries)),
         "timing_s": float(sum(numeric(d.get("timing_s")) or 0.0 for d in entries)),
         "overall": overall_verdict(d["verdict"] for d in claims),
-        "overall_by_version": {v: overall_verdict(d["verdict"] for d in claims if str(d.get("paper_version")) == v)
+        "overall_by_version": {v: overall_verdict(d["verdict"] for d in claims if _group(d) == v)
                                for v in by_version},
         "by_version": {v: dict(c) for v, c in by_version.items()},
         "headline": headline(by_version),
@@ -735,6 +750,8 @@ def session_report(config, records) -> tuple[Path, Path] | None:
         tr = config.pluginmanager.get_plugin("terminalreporter")
         if tr is not None:
             t = report["totals"]
+            if hasattr(tr, "ensure_newline"):
+                tr.ensure_newline()
             tr.write_line(f"ntkverify: {t['headline']}")
             tr.write_line(f"ntkverify: claims {counts_text(t)}; {controls_text(t)}; {planted_text(t)}")
             tr.write_line(f"ntkverify report: {latest / 'report.html'}  (copy: {run_dir})")

@@ -385,3 +385,16 @@ def test_headline_is_per_version_and_names_the_reconstruction(run):
     assert "❗ not detected" in md and "verified (not counted)" in md
     att = {a["check"]: a for a in rep["attention"]}
     assert set(att) == {"icml-form", "control: b"} and att["icml-form"]["reconstructed"]
+
+
+def test_conjectures_are_counted_apart_from_the_paper(run):
+    """A user's conjecture (``python -m reports check``) is never counted as a claim of the paper, also when the
+    report is re-rendered without its conjecture file loaded (recognised by the replay command it carries)."""
+    from reports.render import build_report, summary_text
+
+    recs = [_synthetic("Thm 3.2", "step-a", "verified", trials=1),
+            _synthetic("my conjecture", "bounds", "refuted", trials=1, replay="python -m reports check mine.py --seed 1")]
+    rep, _ = build_report(recs, environment=run["report"]["environment"], figures=[])
+    assert rep["totals"]["headline"] == ("v5: verified 1, not refuted 0, inconclusive 0, refuted 0; conjectures (the user's, "
+                                         "not the paper's): verified 0, not refuted 0, inconclusive 0, refuted 1")
+    assert "v5: verified 1, not refuted 0, inconclusive 0, refuted 0" in summary_text(rep)
