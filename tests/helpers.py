@@ -135,8 +135,8 @@ def assert_control(ctx, statement_id: str, name: str, scenario: dict, *, detecte
     from theorems.inference import Judgement
 
     jd = Judgement("detected" if detected else "not detected", reason, ctx.alpha,
-                   power or {"alternative": "the violation the theory predicts", "detectable": float("nan"),
-                             "reached": bool(detected)})
+                   power or {"alternative": "the violation the theory predicts, at its predicted size",
+                             "detectable": 1.0, "reached": bool(detected)})
     rec = record_judgement(ctx, statement_id, f"control: {name}", scenario, jd,
                            measured={**dict(measured or {}), "hypothesis_violated": hypothesis_violated})
     assert detected, f"{statement_id} control {name!r} not detected: {reason}; {measured}"

@@ -356,9 +356,11 @@ def judge_scaling(x, y, *, exponent: float, window: float, alpha: float) -> Judg
         verdict = "verified"
     else:
         verdict = "inconclusive"
-    power = {"alternative": f"exponent outside [{lo_w:g}, {hi_w:g}] by more than the interval's width",
-             "detectable": float(2 * half) if math.isfinite(half) else 1e300, "target": float(window),
-             "reached": bool(math.isfinite(half) and 2 * half <= window), "model": _MODEL}
+    # an interval inside the window excludes (at 1 − alpha) every exponent outside it: that is the power a
+    # "verified" needs; a true exponent deviating by more than window + width would be refuted
+    power = {"alternative": f"exponent outside [{lo_w:g}, {hi_w:g}]; a deviation beyond window + width is refuted",
+             "detectable": float(window + 2 * half) if math.isfinite(half) else 1e300, "target": float(window),
+             "reached": verdict == "verified", "model": _MODEL}
     reason = (f"exponent {f.slope:.4f}, exact {1 - alpha:.3g}-interval [{f.low:.4f}, {f.high:.4f}] "
               f"({f.n} points, {f.levels} levels); claimed {exponent:g} ± {window:g}")
     return Judgement(verdict, reason, alpha, power, {"exponent": f.slope, "ci_low": f.low, "ci_high": f.high, **f.as_dict()})
@@ -375,9 +377,9 @@ def judge_affine(x, y, *, alpha: float) -> Judgement:
     else:
         verdict = "inconclusive"
     width = f.slope_high - f.slope_low
-    power = {"alternative": "slope ≤ 0 (no growth)", "detectable": float(width) if math.isfinite(width) else 1e300,
-             "target": float(abs(f.slope)), "reached": bool(math.isfinite(width) and width < abs(f.slope)),
-             "model": _MODEL}
+    power = {"alternative": "slope ≤ 0 (no growth): a slope interval of this width around 0 is refuted",
+             "detectable": float(width) if math.isfinite(width) else 1e300,
+             "target": float(abs(f.slope)), "reached": verdict == "verified", "model": _MODEL}
     reason = (f"y ≈ {f.intercept:.4g} + {f.slope:.4g}·x; exact {1 - alpha:.3g}-interval for the slope "
               f"[{f.slope_low:.4g}, {f.slope_high:.4g}] ({f.n} points)")
     return Judgement(verdict, reason, alpha, power, f.as_dict())
