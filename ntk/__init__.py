@@ -9,13 +9,22 @@ Lipschitz estimates of the feature maps (:mod:`ntk.lipschitz`) and their exact v
 networks by activation-region enumeration (:mod:`ntk.regions`).
 """
 
-from .empirical import empirical_ntk, empirical_ntk_terms, gram, jacobian, limit_scaling, parameter_count
+from .empirical import (
+    empirical_ntk,
+    empirical_ntk_batch,
+    empirical_ntk_terms,
+    gram,
+    jacobian,
+    limit_scaling,
+    parameter_count,
+)
 from .hermite import hadamard_power, hermite_coefficients, hermite_functions, khatri_rao_power, relu_hermite
 from .limiting import (
     LimitingNTK,
     arccos_kernels,
     input_angles,
     limiting_ntk,
+    limiting_ntk_matrix,
     relu_derivative_expectation,
     relu_expectation,
 )
@@ -35,6 +44,7 @@ __all__ = [
     "arccos_kernels",
     "backprop_rows",
     "empirical_ntk",
+    "empirical_ntk_batch",
     "empirical_ntk_terms",
     "exact_lipschitz",
     "forward",
@@ -50,6 +60,7 @@ __all__ = [
     "lambda_min",
     "limit_scaling",
     "limiting_ntk",
+    "limiting_ntk_matrix",
     "lipschitz_lower_estimate",
     "naive_lipschitz_upper",
     "parameter_count",

@@ -14,14 +14,17 @@ the ``N × P`` Jacobian is never allocated. :func:`jacobian` forms it explicitly
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg.blas as _blas
 
 from ._validate import as_data, as_weights, check_widths
 from .network import Forward, backprop_rows, forward
 
 __all__ = [
     "empirical_ntk",
+    "empirical_ntk_batch",
     "empirical_ntk_terms",
     "gram",
+    "gram_upper",
     "jacobian",
     "limit_scaling",
     "parameter_count",
@@ -31,19 +34,13 @@ __all__ = [
 def gram(A: np.ndarray) -> np.ndarray:
     """``A Aᵀ`` over the last two axes, exactly symmetric.
 
-    A 2-D float64 ``A`` takes the lower triangle tile by tile with GEMM (:func:`_lower_tiles`; about half the
-    flops of the full product, like BLAS ``syrk``, and faster than numpy's own syrk route for
-    ``A @ A.T``, which mirrors the triangle element by element) and mirrors it, so the result is
-    exactly symmetric. Batched inputs use ``matmul`` and are symmetrised explicitly.
+    A 2-D float64 ``A`` takes one BLAS ``dsyrk`` (:func:`gram_upper`: the upper triangle, half the flops
+    of the full product) and mirrors it (:func:`mirror_upper`), so the result is exactly symmetric.
+    Batched inputs use ``matmul`` and are symmetrised explicitly.
     """
     A = np.ascontiguousarray(A)
     if A.ndim == 2 and A.dtype == np.float64:
-        N = A.shape[0]
-        G = np.empty((N, N))
-        for r0, r1, c0, c1 in _lower_tiles(N):
-            np.matmul(A[r0:r1], A[c0:c1].T, out=G[r0:r1, c0:c1])
-            _mirror_tile(G, r0, r1, c0, c1)
-        return G
+        return mirror_upper(gram_upper(A, np.empty((A.shape[0], A.shape[0]))))
     if A.ndim == 2:  # other dtypes: numpy's product (syrk for floating types) keeps the dtype
         return A @ A.T
     G = A @ np.swapaxes(A, -1, -2)
@@ -84,76 +81,116 @@ def empirical_ntk(X, weights) -> np.ndarray:
     Not normalised: multiply by :func:`limit_scaling` to compare with the limiting NTK ``K^(L)``
     when all ``β_l = 1``.
 
-    Unbatched inputs take a fused path (:func:`_empirical_ntk_2d`): only the lower triangle of every
-    Gram is computed, tile by tile, and the Hadamard product and the layer sum are taken while the tile
-    is in cache, so the only ``N × N`` array is the result; batched inputs sum :func:`_terms`.
+    Unbatched inputs take :func:`_empirical_ntk_2d` (one ``dsyrk`` per Gram, upper triangles only, three
+    ``N × N`` buffers); batched inputs (leading axes on ``X`` and/or the weights) take
+    :func:`_empirical_ntk_stacked`, as :func:`empirical_ntk_batch` does.
     """
     X = as_data(X)
     Ws = as_weights(weights, d=X.shape[-1])
-    if X.ndim == 2 and Ws[0].ndim == 2:
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by _finite
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by _finite
+        if X.ndim == 2 and Ws[0].ndim == 2:
             return _finite(_empirical_ntk_2d(X, Ws))
-    fwd = forward(X, Ws)
-    K = None
-    for T in _terms(fwd, backprop_rows(fwd, Ws)):
-        if K is None:
-            K = T
-        else:
-            K += T
-    return _finite(K)
+        return _finite(_empirical_ntk_stacked(X, Ws))
 
 
-# Tiling of the lower triangle for the fused path (see _lower_tiles): row panels of _PANEL rows, the
-# diagonal squares computed whole once at most _DIAG rows (the redundant upper halves cost N·_DIAG/2
-# of the N²/2 products). Tuned on a 2-core AVX-512 machine with OpenBLAS (benchmarks/bench_ntk.py).
-_PANEL = 512
-_DIAG = 128
+def empirical_ntk_batch(X, weights) -> np.ndarray:
+    """``T`` empirical NTKs of one architecture at once: ``K̄[t] = J_t J_tᵀ`` (exact), shape ``(T, N, N)``.
 
-
-def _lower_tiles(N: int, panel: int = _PANEL, diag: int = _DIAG) -> list[tuple[int, int, int, int]]:
-    """Rectangles ``(r0, r1, c0, c1)`` covering the lower triangle (diagonal included) of an ``N × N``.
-
-    Row panels ``[a:b]``: the part left of the diagonal as one tile ``(a, b, 0, a)``; the diagonal
-    square ``[a:b] × [a:b]`` halved recursively (its lower-left quarter a tile) down to squares of at
-    most ``diag`` rows, which are computed whole. Every tile is either strictly below the diagonal
-    (``c1 <= r0``) or such a diagonal square (``r0 == c0``, ``r1 == c1``).
+    ``weights[l]`` has shape ``(T, n_{l-1}, n_l)`` (e.g. :func:`ntk.init_weights_batch`); ``X`` is
+    ``(T, N, d)`` (a data set per trial) or ``(N, d)`` (shared). The ``T`` kernels are computed together
+    with stacked matrix products (:func:`_empirical_ntk_stacked`: ``O(L)`` numpy calls whatever ``T``), so
+    a Monte Carlo check of many small kernels pays the per-call overhead once. Each ``K̄[t]`` equals
+    ``empirical_ntk(X[t], [W[t] for W in weights])`` up to rounding (the same sums, in another order)
+    and is exactly symmetric.
     """
-    tiles = []
-
-    def square(a, b):
-        if b - a <= diag:
-            tiles.append((a, b, a, b))
-            return
-        mid = a + (b - a) // 2
-        square(a, mid)
-        tiles.append((mid, b, a, mid))
-        square(mid, b)
-
-    for a in range(0, N, panel):
-        b = min(a + panel, N)
-        if a:
-            tiles.append((a, b, 0, a))
-        square(a, b)
-    return tiles
+    X = as_data(X)
+    Ws = as_weights(weights, d=X.shape[-1])
+    if Ws[0].ndim != 3:
+        raise ValueError(f"weights must carry one leading trial axis, shapes (T, n_(l-1), n_l); got W_1 of shape "
+                         f"{Ws[0].shape} (use empirical_ntk for one network)")
+    T = Ws[0].shape[0]
+    if X.ndim not in (2, 3) or (X.ndim == 3 and X.shape[0] != T):
+        raise ValueError(f"X must have shape (N, d) or (T, N, d) with T = {T} trials, got {X.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _finite(_empirical_ntk_stacked(X, Ws))
 
 
-def _mirror_tile(K: np.ndarray, r0: int, r1: int, c0: int, c1: int) -> None:
-    """Copy the final lower-triangle tile ``K[r0:r1, c0:c1]`` of :func:`_lower_tiles` onto the upper triangle.
+def _empirical_ntk_stacked(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
+    """Layerwise sum over leading (trial) axes with stacked ``matmul``, accumulated in place.
 
-    A pure copy (exact symmetry): a tile below the diagonal is transposed into ``K[c0:c1, r0:r1]``; a
-    diagonal square takes its lower triangle on both sides. The destinations are never written by
-    another tile, and the tile is still in cache.
+    ``K = F_{L-1}F_{L-1}ᵀ + Σ_{k<L-1} (F_kF_kᵀ) ∘ (B_{k+1}B_{k+1}ᵀ)`` (features and rows of
+    :func:`_features_and_rows`, which broadcast over the leading axes), then ``K ← (K + Kᵀ)/2``: the
+    halving is exact and ``fl(a + b) = fl(b + a)``, so the result is exactly symmetric; it differs from the
+    sum of exactly symmetric terms by rounding only. With one trial axis the trials are taken in chunks
+    whose features fit in cache (the elementwise passes are then not memory bound).
     """
-    if c1 <= r0:
-        K[c0:c1, r0:r1] = K[r0:r1, c0:c1].T
-    else:  # a diagonal square: r0 == c0, r1 == c1
+    if Ws[0].ndim == 3 and X.ndim in (2, 3):  # one trial axis: chunks of trials whose features fit in L2
+        T, N = Ws[0].shape[0], X.shape[-2]
+        chunk = max(1, _CHUNK_FLOATS // (N * max(W.shape[-1] for W in Ws)))
+        if chunk < T:
+            out = np.empty((T, N, N))
+            for a in range(0, T, chunk):
+                sl = slice(a, min(a + chunk, T))
+                out[sl] = _stacked(X if X.ndim == 2 else X[sl], [W[sl] for W in Ws])
+            return out
+    return _stacked(X, Ws)
+
+
+_CHUNK_FLOATS = 1 << 15  # trials per chunk of _empirical_ntk_stacked: N × (widest layer) × chunk ≈ 256 KiB
+
+
+def _stacked(X, Ws):
+    Fs, Bs = _features_and_rows(X, Ws)
+    L = len(Ws)
+    top = Fs[L - 1]
+    K = top @ np.swapaxes(top, -1, -2)
+    for k in range(L - 2, -1, -1):
+        BB = Bs[k] @ np.swapaxes(Bs[k], -1, -2)
+        BB *= Fs[k] @ np.swapaxes(Fs[k], -1, -2)  # F_0 = X may be unbatched: it broadcasts
+        K += BB
+    K += np.swapaxes(K, -1, -2)
+    K *= 0.5
+    return K
+
+
+def gram_upper(A: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The upper triangle (diagonal included) of ``A Aᵀ`` written into the C-contiguous square ``out``.
+
+    One BLAS ``dsyrk`` call: half the flops of the full product, and one call rather than many small
+    ones (OpenBLAS' thread hand-off on small products is slow on a loaded machine). ``out``'s strictly
+    lower triangle is left as it was. ``A`` is ``(N, n)`` float64, ``out`` ``(N, N)`` float64 C-contiguous.
+    """
+    # out is C-ordered, so out.T is a Fortran array whose lower triangle is out's upper one; A.T is the
+    # Fortran view of a C-ordered A, and trans=1 gives (A.T)ᵀ(A.T) = A Aᵀ
+    r = _blas.dsyrk(1.0, A.T, beta=0.0, c=out.T, trans=1, lower=1, overwrite_c=1)
+    if not np.shares_memory(r, out):  # f2py copied (only if out was not C-contiguous float64)
+        iu = np.triu_indices(out.shape[0])
+        out[iu] = r.T[iu]
+    return out
+
+
+_PANEL = 64  # rows per panel of the elementwise passes and of the mirror copy (a 64-row strip stays in L1/L2)
+
+
+def mirror_upper(K: np.ndarray, panel: int = _PANEL) -> np.ndarray:
+    """Copy the strictly upper triangle of the square ``K`` onto its lower triangle, in place (exact symmetry).
+
+    Panel by panel: the panel's diagonal square by its triangle indices, the part below it as one
+    transposed copy of the strip to its right (contiguous destination rows, source lines reused from cache).
+    """
+    N = K.shape[0]
+    for r0 in range(0, N, panel):
+        r1 = min(r0 + panel, N)
         sq = K[r0:r1, r0:r1]
-        iu = np.triu_indices(r1 - r0, 1)
-        sq[iu] = sq.T[iu]
+        il = np.tril_indices(r1 - r0, -1)
+        sq[il] = sq.T[il]
+        if r1 < N:
+            K[r1:, r0:r1] = K[r0:r1, r1:].T
+    return K
 
 
 def _features_and_rows(X: np.ndarray, Ws: list[np.ndarray]):
-    """``F_0..F_{L-1}`` and ``B_1..B_{L-1}`` for unbatched inputs, in place where possible.
+    """``F_0..F_{L-1}`` and ``B_1..B_{L-1}``, in place where possible; leading (trial) axes broadcast.
 
     Same quantities as :func:`ntk.forward` / :func:`ntk.backprop_rows` (``σ(g) = max(g, 0)``, and
     ``σ'(g_k) = 1[F_k > 0]`` since ``F_k > 0 ⇔ g_k > 0``), without storing pre-activations or masks.
@@ -168,45 +205,40 @@ def _features_and_rows(X: np.ndarray, Ws: list[np.ndarray]):
         np.maximum(f, 0.0, out=f)
         Fs.append(f)
     Bs = [None] * (L - 1)
-    b = np.multiply(Fs[L - 1] > 0, Ws[L - 1][:, 0])  # B_{L-1} = Σ_{L-1} ∘ (1_N W_Lᵀ)
+    b = np.multiply(Fs[L - 1] > 0, np.swapaxes(Ws[L - 1], -1, -2))  # B_{L-1} = Σ_{L-1} ∘ (1_N W_Lᵀ)
     Bs[L - 2] = b
     for k in range(L - 2, 0, -1):  # B_k = Σ_k ∘ (B_{k+1} W_{k+1}ᵀ)
-        b = b @ Ws[k].T
+        b = b @ np.swapaxes(Ws[k], -1, -2)
         np.multiply(b, Fs[k] > 0, out=b)
         Bs[k - 1] = b
     return Fs, Bs
 
 
 def _empirical_ntk_2d(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
-    """Fused layerwise sum for ``X`` of shape ``(N, d)`` and unbatched weights.
+    """Layerwise sum for ``X`` of shape ``(N, d)`` and unbatched weights, in three ``N × N`` buffers.
 
-    For every tile of the lower triangle: ``K_t = F_{L-1}[r] F_{L-1}[c]ᵀ + Σ_{k<L-1}
-    (F_k[r] F_k[c]ᵀ) ∘ (B_{k+1}[r] B_{k+1}[c]ᵀ)`` with two tile-sized scratch arrays, then the tile is
-    mirrored onto the upper triangle (:func:`_mirror_tile`) while it is in cache. Operation count:
-    ``N(N + _DIAG)/2 · Σ(n_k + n_{k+1})`` multiply-adds for the Grams plus the forward and backward
-    products.
+    ``K = F_{L-1}F_{L-1}ᵀ``, then for ``k = L-2..0``: ``T = F_kF_kᵀ``, ``U = B_{k+1}B_{k+1}ᵀ``,
+    ``K += T ∘ U`` — every Gram by one ``dsyrk`` into the upper triangle (:func:`gram_upper`), the
+    Hadamard products and sums on the upper triangle only (row panels), and one mirror copy at the end
+    (:func:`mirror_upper`). Operation count: ``N(N+1)/2 · Σ(n_k + n_{k+1})`` multiply-adds for the
+    Grams plus the forward and backward products (``benchmarks.bench_ntk.ntk_flops``).
     """
     Fs, Bs = _features_and_rows(X, Ws)
     L = len(Ws)
     N = X.shape[0]
     K = np.empty((N, N))
-    tiles = _lower_tiles(N)
-    size = max((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in tiles)
-    s1, s2 = np.empty(size), np.empty(size)
-    top = Fs[L - 1]
-    for r0, r1, c0, c1 in tiles:
-        Kt = K[r0:r1, c0:c1]
-        np.matmul(top[r0:r1], top[c0:c1].T, out=Kt)
-        shape = (r1 - r0, c1 - c0)
-        t = s1[: shape[0] * shape[1]].reshape(shape)
-        u = s2[: shape[0] * shape[1]].reshape(shape)
+    gram_upper(Fs[L - 1], K)
+    if L > 1:
+        T, U = np.empty((N, N)), np.empty((N, N))
         for k in range(L - 2, -1, -1):
-            np.matmul(Fs[k][r0:r1], Fs[k][c0:c1].T, out=t)
-            np.matmul(Bs[k][r0:r1], Bs[k][c0:c1].T, out=u)
-            t *= u
-            Kt += t
-        _mirror_tile(K, r0, r1, c0, c1)
-    return K
+            gram_upper(Fs[k], T)
+            gram_upper(Bs[k], U)
+            for r0 in range(0, N, _PANEL):
+                r1 = min(r0 + _PANEL, N)
+                t = T[r0:r1, r0:]
+                t *= U[r0:r1, r0:]
+                K[r0:r1, r0:] += t
+    return mirror_upper(K)
 
 
 def _finite(K: np.ndarray) -> np.ndarray:

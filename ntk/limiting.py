@@ -14,7 +14,9 @@ cancellation: the input angle is ``2·atan2(‖u−v‖, ‖u+v‖)`` for unit r
 ``1 − ρ^(l) = δ + (θ cos θ − sin θ)/π`` is evaluated with its Taylor series for small ``θ``.
 After the first layer ``ρ ∈ [0, 1]`` (``θ ≤ π/2``), so ``θ = 2 asin(√(δ/2))`` is well
 conditioned. The diagonal is set exactly (``G_ii = ‖x_i‖²``, ``Ġ_ii = 1``) and every matrix is
-exactly symmetric: only the upper triangle is evaluated, in cache-sized row blocks, and mirrored.
+exactly symmetric: only the upper triangle is evaluated, in cache-sized tiles, and mirrored.
+:func:`limiting_ntk` returns every layer; :func:`limiting_ntk_matrix` computes ``K^(L)`` alone, all layers of
+a tile in a fixed set of tile-sized buffers.
 """
 
 from __future__ import annotations
@@ -24,17 +26,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import as_data, check_depth, check_positive_int, nonzero_row_norms
+from .empirical import gram_upper
 
 __all__ = [
     "LimitingNTK",
     "arccos_kernels",
     "input_angles",
     "limiting_ntk",
+    "limiting_ntk_matrix",
     "relu_derivative_expectation",
     "relu_expectation",
 ]
 
-_BLOCK = 64  # rows per block: a 64 × N float64 slab of temporaries stays in L2 for N ≲ 4096
+_BLOCK = 64  # rows per tile (see _tiles)
 _SMALL_ANGLE = 0.6  # below it θcosθ − sinθ is summed as a series (see _theta_cos_minus_sin)
 # θcosθ − sinθ = −Σ_{k≥1} (−1)^{k+1} 2k θ^{2k+1}/(2k+1)!; with 8 terms the truncation error at
 # θ = 0.6 is below 1e-17 relative.
@@ -62,29 +66,6 @@ def _theta_cos_minus_sin(theta: np.ndarray, rho: np.ndarray, s: np.ndarray, out=
         poly *= t
         out[small] = -poly
     return out
-
-
-def _layer(theta, s, rho, one_minus_rho, out=None, scratch=None):
-    """One arc-cosine step from angle data to ``(Ġ, ρ', 1 − ρ')`` (elementwise, exact formulas).
-
-    ``Ġ = (π − θ)/π``, ``ρ' = (s + (π − θ)ρ)/π`` and ``1 − ρ' = δ + (θρ − s)/π``. With ``out =
-    (gdot, rho_next, delta_next)`` the results are written there; ``rho_next`` may alias ``rho`` and
-    ``delta_next`` may alias ``one_minus_rho`` (both are updated in place), ``gdot`` must be distinct.
-    ``scratch`` is an optional array of the same shape for ``θρ − s``.
-    """
-    if out is None:
-        out = (None, None, None)
-    gdot = np.subtract(np.pi, theta, out=out[0])
-    tcs = _theta_cos_minus_sin(theta, rho, s, out=scratch)
-    rho_next = np.multiply(gdot, rho, out=out[1])
-    rho_next += s
-    rho_next /= np.pi
-    gdot /= np.pi
-    tcs /= np.pi
-    delta_next = np.add(one_minus_rho, tcs, out=out[2])
-    np.clip(rho_next, 0.0, 1.0, out=rho_next)
-    np.clip(delta_next, 0.0, 1.0, out=delta_next)
-    return gdot, rho_next, delta_next
 
 
 def _angle_from_delta(delta, out=None):
@@ -211,81 +192,252 @@ class LimitingNTK:
         return self.K[-1]
 
 
-def limiting_ntk(X, depth: int, *, block: int = _BLOCK) -> LimitingNTK:
+# Tiles of the upper triangle: row panels of _BLOCK rows, cut into column chunks of _COLS columns (the
+# first chunk of a panel starts at its diagonal square). Eight tile-sized float64 buffers (1 MiB at
+# 64 × 256) stay in L2; tuned with benchmarks/bench_ntk.py on a 2-core machine.
+_COLS = 256
+
+
+def _tiles(N: int, rows: int, cols: int):
+    """``(r0, r1, c0, c1)`` covering the upper triangle of an ``N × N`` matrix, diagonal squares included.
+
+    ``cols >= rows``, so each panel's diagonal square ``[r0:r1] × [r0:r1]`` lies in its first tile
+    (``c0 == r0``); every other tile is strictly above the diagonal (``c0 >= r1``).
+    """
+    for r0 in range(0, N, rows):
+        r1 = min(r0 + rows, N)
+        for c0 in range(r0, N, cols):
+            yield r0, r1, c0, min(c0 + cols, N)
+
+
+class _Workspace:
+    """Tile-sized scratch arrays, allocated once per call and reused by every tile."""
+
+    names = ("theta", "sin", "rho", "delta", "tmp", "gdot", "k", "nn")
+
+    def __init__(self, size: int):
+        self._flat = np.empty((len(self.names), size))
+        self._mask = np.empty(size, dtype=bool)
+
+    def views(self, m: int, w: int):
+        bufs = tuple(b[: m * w].reshape(m, w) for b in self._flat)
+        return bufs + (self._mask[: m * w].reshape(m, w),)
+
+
+def _first_layer(rho, nn, U, r0, c0, th, s, dl, tmp, mask):
+    """Angle data ``(θ, sin θ, cos θ, 1 − cos θ)`` of the input pairs of one tile, in place.
+
+    On entry ``rho`` holds the tile of ``G^(1) = X Xᵀ`` and ``nn`` that of ``‖x_i‖‖x_j‖``; on exit
+    ``rho = cos θ``. Where ``|ρ| ≤ 1/2``: ``(arccos ρ, √((1−ρ)(1+ρ)), ρ, 1 − ρ)`` (well conditioned);
+    elsewhere the atan2 angle of :func:`_stable_angles` from the unit rows ``U`` and
+    ``(θ, sin θ, cos θ, 2 sin²(θ/2))`` (accurate near ``θ = 0`` and ``θ = π``).
+    """
+    rho /= nn
+    np.clip(rho, -1.0, 1.0, out=rho)
+    np.arccos(rho, out=th)
+    np.subtract(1.0, rho, out=dl)
+    np.add(1.0, rho, out=s)
+    s *= dl
+    np.sqrt(s, out=s)
+    np.abs(rho, out=tmp)
+    np.greater(tmp, 0.5, out=mask)
+    if mask.any():  # always on a diagonal tile (ρ_ii = 1); rare elsewhere for generic data
+        ri, ci = np.nonzero(mask)
+        t = _stable_angles(U, ri + r0, ci + c0)
+        th[ri, ci] = t
+        s[ri, ci] = np.sin(t)
+        rho[ri, ci] = np.cos(t)
+        half = np.sin(0.5 * t)
+        dl[ri, ci] = 2.0 * half * half
+
+
+def _step(th, s, rho, dl, gd, tmp, last: bool):
+    """One layer of the recursion on a tile, in place: angle data of layer ``l−1`` → ``Ġ^(l)`` and layer ``l``.
+
+    ``gd ← Ġ = (π − θ)/π``; with ``t = (θ cos θ − sin θ)/π ≤ 0`` (:func:`_theta_cos_minus_sin`, no
+    cancellation for small ``θ``), ``ρ ← ρ' = ρ − t`` (a sum of two nonnegative terms after the first
+    layer) and ``δ ← 1 − ρ' = δ + t``; both are the exact ``κ_1`` update
+    ``ρ' = (sin θ + (π − θ) cos θ)/π`` rearranged. Unless ``last``, ``(θ, sin θ)`` of layer ``l`` follow
+    from ``δ`` (:func:`_angle_from_delta`; ``θ ≤ π/2`` there).
+    """
+    _theta_cos_minus_sin(th, rho, s, out=tmp)
+    tmp /= np.pi
+    rho -= tmp
+    dl += tmp
+    np.clip(rho, 0.0, 1.0, out=rho)
+    np.clip(dl, 0.0, 1.0, out=dl)
+    np.subtract(np.pi, th, out=gd)
+    gd /= np.pi
+    if not last:
+        _angle_from_delta(dl, out=(th, s))
+
+
+def _mirror(M: np.ndarray, r0: int, r1: int, c0: int, c1: int) -> None:
+    """Copy the finished upper-triangle tile ``M[r0:r1, c0:c1]`` of :func:`_tiles` onto the lower triangle."""
+    if c0 == r0:  # the panel's diagonal square, then the part right of it
+        _symmetrize_upper(M[r0:r1, r0:r1])
+        if c1 > r1:
+            M[r1:c1, r0:r1] = M[r0:r1, r1:c1].T
+    else:
+        M[c0:c1, r0:r1] = M[r0:r1, c0:c1].T
+
+
+def _prepare(X):
+    """Validated ``X``, its live (nonzero) rows, and those rows at unit scale.
+
+    Returns ``(X, live, Xs, ns, U, scale)``: ``live`` the boolean mask of nonzero rows (``None`` if all
+    are), ``Xs = X[live]/scale`` with ``scale`` a power of two near the largest row norm (exact), ``ns``
+    the row norms of ``Xs`` and ``U`` its unit rows. By homogeneity ``K^(L)(cX) = c² K^(L)(X)``, so the
+    recursion runs at unit scale (no overflow or underflow in ``X Xᵀ`` for rows of size 1e±150) and the
+    results are multiplied by ``scale`` twice (exact).
+    """
+    X = as_data(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (N, d), got {X.shape}")
+    m = np.max(np.abs(X), axis=1)
+    live = m > 0
+    Xl = X if live.all() else X[live]
+    if Xl.shape[0] == 0:
+        return X, live, Xl, np.empty(0), Xl, 1.0
+    norms = nonzero_row_norms(Xl)
+    scale = 2.0 ** np.round(np.log2(norms.max()))
+    Xs, ns = (Xl / scale, norms / scale) if scale != 1.0 else (Xl, norms)
+    return X, (None if live.all() else live), Xs, ns, Xs / ns[:, None], scale
+
+
+def _check_tiling(block, cols):
+    block = check_positive_int(block, "block")
+    cols = check_positive_int(cols, "cols")
+    return block, max(cols, block)
+
+
+def limiting_ntk_matrix(X, depth: int, *, out=None, block: int = _BLOCK, cols: int = _COLS) -> np.ndarray:
+    """``K^(L)`` alone (the limiting NTK of a depth-``L`` ReLU network, all ``β_l = 1``); exact closed forms.
+
+    Same recursion and numerics as :func:`limiting_ntk` (stable as ``ρ → ±1``, exactly symmetric,
+    ``K^(L)_ii = L‖x_i‖²`` exactly), but no layer matrix is stored: each tile of the upper triangle runs
+    all ``L`` layers in a fixed set of tile-sized buffers, on the normalised kernel
+    ``k^(l) = K^(l)/(‖x_i‖‖x_j‖)`` (``K^(L)(DX) = D K^(L)(X) D`` for a positive diagonal ``D``):
+    ``k^(1) = ρ^(1)``, ``k^(l) = k^(l−1)·Ġ^(l) + ρ^(l)``, and ``K^(L) = ‖x_i‖‖x_j‖ k^(L)``. The only
+    ``N × N`` array is the result (``out``, if given: float64, C-contiguous, shape ``(N, N)``, overwritten).
+
+    Zero rows are allowed: ``K^(L)`` is homogeneous of degree one in each row (``K_ij(t x_i) = t K_ij``
+    for ``t > 0``), so its row and column at a zero row are the limit 0; they are set to 0 exactly and the
+    other entries are those of the remaining rows.
+    """
+    L = check_depth(depth)
+    block, cols = _check_tiling(block, cols)
+    X, live, Xs, ns, U, scale = _prepare(X)
+    N = X.shape[0]
+    if out is None:
+        out = np.empty((N, N))
+    elif not (isinstance(out, np.ndarray) and out.dtype == np.float64 and out.shape == (N, N)
+              and out.flags.c_contiguous and out.flags.writeable):
+        raise ValueError(f"out must be a writeable C-contiguous float64 array of shape ({N}, {N}), got "
+                         f"{type(out).__name__} {getattr(out, 'dtype', '')} {getattr(out, 'shape', '')}")
+    if live is None:
+        _kmat_live(Xs, ns, U, scale, L, out, block, cols)
+        return out
+    out.fill(0.0)
+    if Xs.shape[0]:
+        out[np.ix_(live, live)] = _kmat_live(Xs, ns, U, scale, L, np.empty((Xs.shape[0],) * 2), block, cols)
+    return out
+
+
+def _kmat_live(Xs, ns, U, scale, L, out, block, cols):
+    """:func:`limiting_ntk_matrix` on nonzero rows at unit scale (``Xs``, norms ``ns``, unit rows ``U``)."""
+    N = Xs.shape[0]
+    gram_upper(Xs, out)  # G^(1) in the upper triangle of out; each tile reads it, then holds K^(L) there
+    ws = _Workspace(min(block, N) * min(cols, N))
+    for r0, r1, c0, c1 in _tiles(N, block, cols):
+        th, s, rho, dl, tmp, gd, k, nn, mask = ws.views(r1 - r0, c1 - c0)
+        np.copyto(rho, out[r0:r1, c0:c1])
+        np.multiply(ns[r0:r1, None], ns[None, c0:c1], out=nn)
+        _first_layer(rho, nn, U, r0, c0, th, s, dl, tmp, mask)
+        np.copyto(k, rho)
+        for l in range(2, L + 1):
+            _step(th, s, rho, dl, gd, tmp, last=l == L)
+            k *= gd
+            k += rho
+        tile = out[r0:r1, c0:c1]
+        np.multiply(k, nn, out=tile)
+        if scale != 1.0:
+            with np.errstate(over="ignore"):  # an overflow is reported below
+                tile *= scale  # × scale twice: scale² itself may over- or underflow
+                tile *= scale
+        _mirror(out, r0, r1, c0, c1)
+    idx = np.arange(N)
+    sq = np.einsum("ij,ij->i", Xs, Xs)  # ‖x_i‖² as a dot product, as in gram_exact
+    with np.errstate(over="ignore"):
+        out[idx, idx] = (L * sq) * scale * scale if scale != 1.0 else L * sq
+    if scale != 1.0 and not np.all(np.isfinite(out)):
+        raise ValueError(f"X is too large: K^(L) overflows float64 (largest row norm {ns.max() * scale!r})")
+    return out
+
+
+def limiting_ntk(X, depth: int, *, block: int = _BLOCK, cols: int = _COLS) -> LimitingNTK:
     """The limiting NTK ``K^(L)`` of a depth-``L`` ReLU network and every ``G^(l)``, ``Ġ^(l)``, ``K^(l)``.
 
     Exact closed forms (no quadrature, no sampling); numerically stable as ``ρ → ±1``, exactly
-    symmetric, ``G^(l)_ii = ‖x_i‖²`` and ``Ġ^(l)_ii = 1`` exactly. Rows of ``X`` must be nonzero.
+    symmetric, ``G^(l)_ii = ‖x_i‖²`` and ``Ġ^(l)_ii = 1`` exactly. For ``K^(L)`` alone use
+    :func:`limiting_ntk_matrix` (no layer matrices stored; several times less memory and faster).
 
-    Work is done on ``block``-row slabs of the upper triangle (rows ``a:b``, columns ``a:``), each
-    mirrored into the lower triangle as soon as it is final. The first-layer angle data
-    ``(θ, sin θ, cos θ, 1 − cos θ)`` are ``(arccos ρ, √((1−ρ)(1+ρ)), ρ, 1 − ρ)`` with
-    ``ρ = G^(1)_ij/(‖x_i‖‖x_j‖)`` where ``|ρ| ≤ 1/2`` (all well conditioned there), and elsewhere
-    ``(θ, sin θ, cos θ, 2 sin²(θ/2))`` from the atan2 angle of :func:`input_angles`.
+    Work is done on tiles of the upper triangle (:func:`_tiles`), each mirrored into the lower triangle
+    as soon as it is final. The first-layer angle data ``(θ, sin θ, cos θ, 1 − cos θ)`` are
+    ``(arccos ρ, √((1−ρ)(1+ρ)), ρ, 1 − ρ)`` with ``ρ = G^(1)_ij/(‖x_i‖‖x_j‖)`` where ``|ρ| ≤ 1/2`` (all
+    well conditioned there), and elsewhere ``(θ, sin θ, cos θ, 2 sin²(θ/2))`` from the atan2 angle of
+    :func:`input_angles`.
+
+    Zero rows are allowed: every ``G^(l)``, ``K^(l)`` has a zero row and column there (the features of
+    ``0`` are ``0``), and so has ``Ġ^(l)`` (the convention ``σ'(0) = 0`` of the empirical NTK, as in
+    :func:`relu_derivative_expectation`; ``Ġ^(l)_ii = 0`` at a zero row).
     """
     L = check_depth(depth)
-    block = check_positive_int(block, "block")
-    X, norms, U = _unit_rows(X)
-    # Homogeneity: K^(L)(cX) = c² K^(L)(X). Work at unit scale with c a power of two (exact in floating point)
-    # so that rows of size 1e±150 neither overflow nor underflow in X Xᵀ; rescale the results at the end.
-    scale = 2.0 ** np.round(np.log2(norms.max()))
-    if scale != 1.0:
-        X, norms = X / scale, norms / scale
+    block, cols = _check_tiling(block, cols)
+    X, live, Xs, ns, U, scale = _prepare(X)
+    if live is None:
+        return _limiting_live(Xs, ns, U, scale, L, block, cols)
     N = X.shape[0]
-    G = [None, np.empty((N, N))]
-    Gd = [None, None]
-    K = [None, None]
-    for _ in range(2, L + 1):
-        G.append(np.empty((N, N)))
-        Gd.append(np.empty((N, N)))
-        K.append(np.empty((N, N)))
-    # one product (a plain GEMM: numpy's syrk route for X @ X.T is slower for small d); each slab
-    # below keeps its upper part and mirrors it
-    np.matmul(X, np.ascontiguousarray(X.T), out=G[1])
-    m0 = min(block, N)
-    bufs = np.empty((6, m0 * N))  # θ, sin θ, ρ, δ, θρ − sin θ, ‖x_i‖‖x_j‖
+    full = [None] + [np.zeros((N, N)) for _ in range(L)]
+    G, Gd, K = list(full), [None, None] + [np.zeros((N, N)) for _ in range(2, L + 1)], [None] + [
+        np.zeros((N, N)) for _ in range(L)]
+    if Xs.shape[0]:
+        sub = _limiting_live(Xs, ns, U, scale, L, block, cols)
+        ix = np.ix_(live, live)
+        for l in range(1, L + 1):
+            G[l][ix] = sub.G[l]
+            K[l][ix] = sub.K[l]
+            if l > 1:
+                Gd[l][ix] = sub.Gdot[l]
+    return LimitingNTK(G=G, Gdot=Gd, K=K)
 
-    for a in range(0, N, block):
-        b = min(a + block, N)
-        m, w = b - a, N - a
-        th, s, rho, dl, tmp, nn = (buf[: m * w].reshape(m, w) for buf in bufs)
-        # layer 1: the slab of G^(1) = X Xᵀ (its diagonal square made exactly symmetric) and ρ from it
-        g1 = G[1][a:b, a:]
-        _symmetrize_square(g1[:, :m])
-        G[1][b:, a:b] = g1[:, m:].T
-        np.multiply(norms[a:b, None], norms[None, a:], out=nn)
-        np.divide(g1, nn, out=rho)
-        np.clip(rho, -1.0, 1.0, out=rho)
-        np.arccos(rho, out=th)
-        np.subtract(1.0, rho, out=dl)
-        np.add(1.0, rho, out=s)
-        s *= dl
-        np.sqrt(s, out=s)
-        np.abs(rho, out=tmp)
-        ri, ci = np.nonzero(tmp > 0.5)  # includes the slab's diagonal entries (overwritten below)
-        if ri.size:
-            t = _stable_angles(U, ri + a, ci + a)
-            th[ri, ci] = t
-            s[ri, ci] = np.sin(t)
-            rho[ri, ci] = np.cos(t)
-            half = np.sin(0.5 * t)
-            dl[ri, ci] = 2.0 * half * half
-        k_prev = g1
+
+def _limiting_live(Xs, ns, U, scale, L, block, cols) -> LimitingNTK:
+    """:func:`limiting_ntk` on nonzero rows at unit scale."""
+    N = Xs.shape[0]
+    G = [None] + [np.empty((N, N)) for _ in range(L)]
+    Gd = [None, None] + [np.empty((N, N)) for _ in range(2, L + 1)]
+    K = [None, G[1]] + [np.empty((N, N)) for _ in range(2, L + 1)]
+    gram_upper(Xs, G[1])
+    ws = _Workspace(min(block, N) * min(cols, N))
+    for r0, r1, c0, c1 in _tiles(N, block, cols):
+        th, s, rho, dl, tmp, _, _, nn, mask = ws.views(r1 - r0, c1 - c0)
+        np.copyto(rho, G[1][r0:r1, c0:c1])
+        np.multiply(ns[r0:r1, None], ns[None, c0:c1], out=nn)
+        _first_layer(rho, nn, U, r0, c0, th, s, dl, tmp, mask)
+        _mirror(G[1], r0, r1, c0, c1)
         for l in range(2, L + 1):
-            gd = Gd[l][a:b, a:]
-            _layer(th, s, rho, dl, out=(gd, rho, dl), scratch=tmp)
-            g = G[l][a:b, a:]
+            gd = Gd[l][r0:r1, c0:c1]
+            _step(th, s, rho, dl, gd, tmp, last=l == L)
+            g = G[l][r0:r1, c0:c1]
             np.multiply(nn, rho, out=g)
-            k = K[l][a:b, a:]
-            np.multiply(k_prev, gd, out=k)
+            k = K[l][r0:r1, c0:c1]
+            np.multiply(K[l - 1][r0:r1, c0:c1], gd, out=k)
             k += g
-            for M, val in ((G[l], g), (Gd[l], gd), (K[l], k)):
-                M[b:, a:b] = val[:, m:].T
-            k_prev = k
-            if l < L:
-                _angle_from_delta(dl, out=(th, s))
+            for M in (G[l], Gd[l], K[l]):
+                _mirror(M, r0, r1, c0, c1)
     idx = np.arange(N)
-    sq = np.einsum("ij,ij->i", X, X)  # ‖x_i‖² as a dot product (not a squared root), as in gram_exact
+    sq = np.einsum("ij,ij->i", Xs, Xs)  # ‖x_i‖² as a dot product (not a squared root), as in gram_exact
     G[1][idx, idx] = sq
     K[1] = G[1].copy()
     for l in range(2, L + 1):
@@ -299,11 +451,11 @@ def limiting_ntk(X, depth: int, *, block: int = _BLOCK) -> LimitingNTK:
                     M *= scale
                     M *= scale
         if not np.all(np.isfinite(K[L])):
-            raise ValueError(f"X is too large: K^(L) overflows float64 (largest row norm {norms.max() * scale!r})")
+            raise ValueError(f"X is too large: K^(L) overflows float64 (largest row norm {ns.max() * scale!r})")
     return LimitingNTK(G=G, Gdot=Gd, K=K)
 
 
-def _symmetrize_square(S: np.ndarray) -> None:
+def _symmetrize_upper(S: np.ndarray) -> None:
     """Copy the strictly upper triangle of the square ``S`` onto its lower triangle (in place)."""
     il = np.tril_indices(S.shape[0], -1)
     S[il] = S.T[il]

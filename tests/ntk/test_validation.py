@@ -32,6 +32,8 @@ NONFINITE = [
     ("empirical_ntk_terms", "X", lambda A: ntk.empirical_ntk_terms(A, W)),
     ("jacobian", "X", lambda A: ntk.jacobian(A, W)),
     ("limiting_ntk", "X", lambda A: ntk.limiting_ntk(A, 3)),
+    ("limiting_ntk_matrix", "X", lambda A: ntk.limiting_ntk_matrix(A, 3)),
+    ("empirical_ntk_batch", "X", lambda A: ntk.empirical_ntk_batch(A, [w[None] for w in W])),
     ("input_angles", "X", lambda A: ntk.input_angles(A)),
     ("relu_expectation", "F", lambda A: ntk.relu_expectation(A)),
     ("relu_derivative_expectation", "F", lambda A: ntk.relu_derivative_expectation(A)),
@@ -81,10 +83,41 @@ def test_wrong_types():
 
 # ------------------------------------------------------------------------------ zero rows
 def test_zero_rows_in_limiting_ntk():
+    """A zero row has no angle (``input_angles`` rejects it), but ``K^(L)`` is defined there (its row and column
+    are 0; tests/ntk/test_limiting.py shows they are the limit of shrinking rows), as in the empirical NTK."""
     Xz = X.copy()
     Xz[1] = 0
-    _raises(ValueError, "X", lambda: ntk.limiting_ntk(Xz, 2))
     _raises(ValueError, "X", lambda: ntk.input_angles(Xz))
+    for K in (ntk.limiting_ntk(Xz, 2).ntk, ntk.limiting_ntk_matrix(Xz, 2), ntk.empirical_ntk(Xz, W)):
+        assert np.all(K[1] == 0) and np.all(K[:, 1] == 0)
+
+
+def test_lambda_min_rejects_an_asymmetric_matrix():
+    """``[[1, 2], [0, 1]]`` (found by a new user: it used to give λ_min = 2e-17, the symmetric part's 0)."""
+    _raises(ValueError, "K", lambda: ntk.lambda_min(np.array([[1.0, 2.0], [0.0, 1.0]])))
+    with pytest.raises(ValueError, match=r"not symmetric: ‖\(K − Kᵀ\)/2‖_F = 1\.414e\+00"):
+        ntk.lambda_min(np.array([[1.0, 2.0], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match=r"K\[1\] is not symmetric"):
+        ntk.lambda_min(np.stack([np.eye(2), [[1.0, 2.0], [0.0, 1.0]]]))
+
+
+def test_limiting_ntk_matrix_arguments():
+    _raises(TypeError, "depth", lambda: ntk.limiting_ntk_matrix(X, 2.0))
+    _raises(ValueError, "depth", lambda: ntk.limiting_ntk_matrix(X, 1))
+    _raises(ValueError, "block", lambda: ntk.limiting_ntk_matrix(X, 2, block=0))
+    _raises(ValueError, "cols", lambda: ntk.limiting_ntk_matrix(X, 2, cols=0))
+    _raises(ValueError, "cols", lambda: ntk.limiting_ntk(X, 2, cols=-1))
+    _raises(ValueError, "X", lambda: ntk.limiting_ntk_matrix(X[None], 2))
+    for bad in (np.empty((3, 4)), np.empty((3, 3), dtype=np.float32), np.empty((3, 6))[:, ::2], [[0.0] * 3] * 3):
+        _raises(ValueError, "out", lambda: ntk.limiting_ntk_matrix(X, 2, out=bad))
+
+
+def test_empirical_ntk_batch_arguments():
+    Wb = ntk.init_weights_batch([4, 5, 3, 1], rng=0, trials=2)
+    _raises(ValueError, "weights", lambda: ntk.empirical_ntk_batch(X, W))  # no trial axis
+    _raises(ValueError, "X", lambda: ntk.empirical_ntk_batch(np.stack([X] * 3), Wb))  # 3 data sets, 2 trials
+    _raises(ValueError, "W_1", lambda: ntk.empirical_ntk_batch(X[:, :3], Wb))
+    _raises(ValueError, "X", lambda: ntk.empirical_ntk_batch(XNAN, Wb))
 
 
 # -------------------------------------------------------------------------- widths and depth
