@@ -155,7 +155,7 @@ def cmd_figure2(a) -> int:
         return 2
     stamp = time.strftime("%Y%m%dT%H%M%S")
     name = f"figure2-{a.scale}-{a.grid}-{a.trials}t-{stamp}-{os.getpid()}"
-    results = (ROOT / ".ntk-results" / name).resolve()
+    results = Path(a.results).resolve() if a.results else (ROOT / ".ntk-results" / name).resolve()
     out = Path(a.out).resolve() if a.out else REPORTS_ROOT / "runs" / name
     replay = (f"python -m reports figure2 --scale {a.scale} --grid {a.grid} --trials {a.trials} --seed {seed}")
     n_points = sum(len(s.points) for s in F.curve_specs(a.scale, a.grid))
@@ -206,6 +206,9 @@ def figure2_text(curves, records) -> str:
         for r in records:
             if r.scenario == c.scenario():
                 lines.append(f"         {r.check}: {r.verdict.upper()} — {r.reason}")
+    if any("[-inf, inf]" in r.reason for r in records):
+        lines.append("note: an interval [-inf, inf] means too few trials for any exact interval at this alpha (the "
+                     "number of orderings of the trials, n!/Π m_i!, is below 2/alpha); the point estimates stand")
     return "\n".join(lines)
 
 
@@ -226,7 +229,7 @@ def cmd_check(a) -> int:
         print(f"--alpha must lie in (0, 1), got {a.alpha}", file=sys.stderr)
         return 2
     name = f"check-{Path(a.file).stem}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-    results = (ROOT / ".ntk-results" / name).resolve()
+    results = Path(a.results).resolve() if a.results else (ROOT / ".ntk-results" / name).resolve()
     out = Path(a.out).resolve() if a.out else REPORTS_ROOT / "runs" / name
     replay = f"python -m reports check {a.file} --seed {seed}"
     sink = RecordSink(results, worker_id="main")
@@ -277,6 +280,7 @@ def main(argv=None) -> int:
     f2.add_argument("--alpha", type=float, default=1e-10,
                     help="false-alarm rate per claim (default 1e-10, the suite's: --ntk-alpha 1e-6 over 10^4 assertions)")
     f2.add_argument("--out", default=None, help="report directory (default reports/runs/figure2-<...>/)")
+    f2.add_argument("--results", default=None, help="records directory (default .ntk-results/figure2-<...>/)")
     f2.add_argument("--ntk-scheduler", default=None, metavar="SPEC",
                     help="where the trials run: none (default), local:N, tcp://HOST:PORT; default NTK_SCHEDULER")
     f2.set_defaults(fn=cmd_figure2)

@@ -4,8 +4,10 @@ Generic over statements and checks; every function takes the report's record dic
 ``report.json``) and returns :class:`Figure` objects holding PNG bytes. Nothing here fails on a record
 with missing or odd fields: such a record is skipped (and the figure says how many were).
 
-* :func:`sweep_figures` — every record whose ``measured`` holds lists ``x`` and ``y`` (a scaling sweep,
-  the paper's Figure 2): log-log with the fitted slope (and the recorded slope with its interval).
+* :func:`figure2_figures` — the paper's Figure 2 as the paper draws it: two panels (λ_min against ``d``,
+  against ``N``), linear axes, the mean over the trials as a line and a ±1 sd band, the Theil–Sen affine fit.
+* :func:`sweep_figures` — every other record whose ``measured`` holds lists ``x`` and ``y`` (a scaling
+  sweep): log-log with the fitted slope (and the recorded slope with its interval).
 * :func:`implied_constant_figures` — per statement, the spread of implied constants per check, drawn
   from the recorded summaries (min, q05, median, q95, max).
 * :func:`slack_figures` — per statement, the proof-chain slack of every ``step-*`` record.
@@ -24,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Figure", "all_figures", "sweep_figures", "implied_constant_figures", "slack_figures", "lipschitz_figures",
+__all__ = ["Figure", "all_figures", "figure2_figures", "is_figure2", "sweep_figures", "implied_constant_figures", "slack_figures", "lipschitz_figures",
            "is_sweep", "numeric"]
 
 DPI = 96
@@ -163,10 +165,10 @@ def _categorical(xlabel: str, n: int) -> list[str] | None:
 
 def sweep_figures(records: Sequence[Mapping], statement_order: Sequence[str] = ()) -> list[Figure]:
     """One figure per statement and pair of axes (``xlabel``, ``ylabel``): the sweeps of all its
-    checks and scenarios with those axes overlay (e.g. the two curves of the paper's Figure 2)."""
+    checks and scenarios with those axes overlay. The paper's Figure 2 is drawn by :func:`figure2_figures`."""
     groups: "OrderedDict[tuple[str, str, str], list]" = OrderedDict()
     for r in records:
-        if is_sweep(r):
+        if is_sweep(r) and not is_figure2(r):
             try:
                 xl, yl = _axis_labels(r)
             except Exception:
@@ -271,6 +273,93 @@ def _sweep_figure(sid: str, xlabel: str, ylabel: str, recs: list) -> Figure | No
     return Figure(f"sweep-{_slug(sid)}-{_slug(checks[0] if len(checks) == 1 else xlabel + '-' + ylabel)[:60]}",
                   f"{sid} — {ylabel} against {xlabel}" if cats is None else f"{sid} — {ylabel} per scenario", cap,
                   "sweep", sid, _png(fig), [r.get("record_id", "") for r in recs])
+
+
+# -------------------------------------------------------------------------------------- Figure 2
+_FIG2_TITLES = {"left": "λ_min((4/(n₁n₂))K̄) against d — (W_l)_ij ~ N(0, 1)",
+                "right": "λ_min(K̄) against N — He init, n₁ = 8N"}
+
+
+def is_figure2(rec: Mapping) -> bool:
+    """A record of the paper's Figure 2 (``theorems/figure2.py``): statement ``Fig 2`` with a panel."""
+    m = rec.get("measured") or {}
+    return rec.get("statement_id") == "Fig 2" and isinstance(m, Mapping) and m.get("panel") in ("left", "right")
+
+
+def _fig2_curve(r: Mapping):
+    """``(x, mean, sd, fit)`` of an affine Figure 2 record, or ``None``."""
+    m = r["measured"]
+    x = [numeric(v) for v in m.get("x") or []]
+    y = [numeric(v) for v in m.get("y") or []]
+    e = [numeric(v) for v in m.get("yerr") or []]
+    if not x or len(x) != len(y) or any(v is None for v in x + y):
+        return None
+    e = e if len(e) == len(x) and all(v is not None for v in e) else [0.0] * len(x)
+    fit = {k: numeric(m.get(k)) for k in ("slope", "intercept", "slope_low", "slope_high")}
+    return np.array(x), np.array(y), np.array(e), fit
+
+
+def figure2_figures(records: Sequence[Mapping], statement_order: Sequence[str] = ()) -> list[Figure]:
+    """The paper's Figure 2 from the affine records of ``Fig 2`` (planted variants and meta-test inputs left
+    out): left and right panel side by side, linear axes, per curve the mean over the trials (line and
+    markers), a band of ±1 sample standard deviation, and the Theil–Sen affine fit (dashed) with its slope's
+    exact interval in the legend. One figure per number of trials when records of several runs meet."""
+    recs = [r for r in records if is_figure2(r) and (r.get("measured") or {}).get("fit") == "affine"
+            and not r.get("planted") and not (r.get("measured") or {}).get("substituted")]
+    groups: "OrderedDict[Any, list]" = OrderedDict()
+    for r in recs:
+        groups.setdefault(((r.get("measured") or {}).get("trials"), r.get("session_seed")), []).append(r)
+    figs = []
+    for (trials, seed), rs in groups.items():
+        try:
+            figs.append(_figure2(rs, trials, seed, many=len(groups) > 1))
+        except Exception as exc:  # one odd record must not cost the report
+            figs.append(_error_figure(f"Figure 2 ({trials} trials)", exc))
+    return figs
+
+
+def _figure2(recs: list, trials, seed, many: bool) -> Figure:
+    fig = _new(11.0, 4.2)
+    axes = fig.subplots(1, 2)
+    notes = []
+    for ax, panel in zip(axes, ("left", "right")):
+        drawn = 0
+        mine = sorted((r for r in recs if r["measured"]["panel"] == panel),
+                      key=lambda r: (numeric(r["measured"].get("curve")) or 0.0, str(r["measured"].get("label"))))
+        for r in mine:
+            c = _fig2_curve(r)
+            if c is None:
+                continue
+            x, y, e, fit = c
+            color = _COLORS[drawn % len(_COLORS)]
+            label = str(r["measured"].get("label") or f"curve {drawn + 1}")
+            ax.fill_between(x, y - e, y + e, color=color, alpha=0.22, lw=0)
+            ax.plot(x, y, "-o", color=color, ms=3.5, lw=1.6, label=label)
+            if fit["slope"] is not None and fit["intercept"] is not None:
+                ax.plot(x, fit["intercept"] + fit["slope"] * x, "--", color=color, lw=1.0, alpha=0.9)
+                iv = (f" [{fit['slope_low']:.3g}, {fit['slope_high']:.3g}]"
+                      if fit["slope_low"] is not None and fit["slope_high"] is not None else "")
+                notes.append(f"{panel} {label}: λ ≈ {fit['intercept']:.4g} + {fit['slope']:.4g}·x, slope{iv} "
+                             f"({r.get('verdict', '?')})")
+            drawn += 1
+        m0 = next((r["measured"] for r in recs if r["measured"]["panel"] == panel), {})
+        ax.set_xlabel(str(m0.get("xlabel") or ("d" if panel == "left" else "N")))
+        ax.set_ylabel(str(m0.get("ylabel") or "λ_min"))
+        ax.set_title(_FIG2_TITLES[panel], fontsize=10)
+        ax.grid(True, alpha=0.3)
+        if drawn:
+            ax.legend(fontsize=8, loc="upper left")
+        else:
+            ax.text(0.5, 0.5, "no records for this panel", transform=ax.transAxes, ha="center", va="center", fontsize=9)
+    law = next((r["measured"].get("law") for r in recs if r["measured"].get("law")), "data law not recorded")
+    sup = f"Figure 2 (L = 3): mean ± 1 sd over {trials} trials, {law}"
+    fig.suptitle(sup, fontsize=11)
+    cap = (f"{sup}, session seed {seed}. Lines: the mean of λ_min over the trials at each point; bands: ± one sample "
+           f"standard deviation (the paper's band); dashed: Theil–Sen affine fit (slope with its exact "
+           f"distribution-free interval). " + "; ".join(notes) + ".")
+    suffix = f"-{trials}-trials" if many else ""
+    return Figure(f"fig2-lambda-min{suffix}", f"Fig 2 — λ_min against d and against N ({trials} trials)", cap,
+                  "figure-2", "Fig 2", _png(fig), [r.get("record_id", "") for r in recs])
 
 
 # ---------------------------------------------------------------------------------- implied constants
@@ -447,9 +536,10 @@ def lipschitz_figures(records: Sequence[Mapping], statement_order: Sequence[str]
 
 
 def all_figures(records: Sequence[Mapping], statement_order: Sequence[str] = ()) -> list[Figure]:
-    """Every figure of the report, sweeps first (λ_min against d and N), each kind robust on its own."""
+    """Every figure of the report, Figure 2 and the sweeps first (λ_min against d and N), each kind robust on
+    its own."""
     out: list[Figure] = []
-    for fn in (sweep_figures, slack_figures, implied_constant_figures, lipschitz_figures):
+    for fn in (figure2_figures, sweep_figures, slack_figures, implied_constant_figures, lipschitz_figures):
         try:
             out.extend(fn(records, statement_order))
         except Exception as exc:  # a figure must never cost the report
