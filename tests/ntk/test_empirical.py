@@ -160,6 +160,54 @@ def test_batched_weights_equal_loop(widths, N, seed):
         assert np.array_equal(Kb[t], Kb[t].T)
 
 
+@pytest.mark.parametrize("chunk", [None, 64], ids=["one-chunk", "chunked"])
+@pytest.mark.parametrize("widths,N,seed", CASES)
+def test_empirical_ntk_batch_equals_per_trial(widths, N, seed, chunk, monkeypatch):
+    """``empirical_ntk_batch`` (stacked products, trials in chunks) equals ``empirical_ntk`` of each trial within both
+    evaluations' rounding bound ``2γ|J||J|ᵀ`` (the same sums in another order), with a shared ``X`` and with a data
+    set per trial; exactly symmetric. ``chunk = 64`` floats forces chunks of one or two trials. Meta: trial 0's kernel
+    against trial 1's weights misses the bound (the comparison can fail)."""
+    import ntk.empirical as E
+
+    if chunk is not None:
+        monkeypatch.setattr(E, "_CHUNK_FLOATS", chunk)
+    rng = np.random.default_rng(seed)
+    T = 5
+    Xs = rng.standard_normal((T, N, widths[0]))
+    Wb = ntk.init_weights_batch(widths, rng=rng, trials=T)
+    shared = ntk.empirical_ntk_batch(Xs[0], Wb)
+    per = ntk.empirical_ntk_batch(Xs, Wb)
+    assert shared.shape == per.shape == (T, N, N)
+    for t in range(T):
+        Wt = [w[t] for w in Wb]
+        for X, Kb in ((Xs[0], shared[t]), (Xs[t], per[t])):
+            bound, _ = _gram_bound(X, Wt, widths)
+            assert np.all(np.abs(Kb - ntk.empirical_ntk(X, Wt)) <= 2 * bound)
+            assert np.array_equal(Kb, Kb.T)
+    other = ntk.empirical_ntk(Xs[0], [w[1] for w in Wb])
+    bound, _ = _gram_bound(Xs[0], [w[0] for w in Wb], widths)
+    assert np.any(np.abs(shared[0] - other) > 2 * bound)
+
+
+def test_two_dimensional_path_over_several_panels():
+    """``N = 150`` (three 64-row panels of the dsyrk path and of the mirror copy): ``empirical_ntk`` against the explicit
+    ``J Jᵀ`` of :func:`ntk.jacobian` within ``2γ|J||J|ᵀ``, and :func:`ntk.gram` against per-entry ``math.fsum`` dot
+    products within ``n·eps·(|A||A|ᵀ)``; both exactly symmetric."""
+    import math
+
+    widths = [3, 8, 6, 1]
+    X, W = _setup(widths, 150, 12)
+    K = ntk.empirical_ntk(X, W)
+    J = ntk.jacobian(X, W)
+    bound, _ = _gram_bound(X, W, widths)
+    assert np.array_equal(K, K.T) and np.all(np.abs(K - J @ J.T) <= 2 * bound)
+    A = np.random.default_rng(13).standard_normal((150, 7))
+    G = ntk.gram(A)
+    ref = np.array([[math.fsum(A[i] * A[j]) for j in range(150)] for i in range(150)])
+    assert np.array_equal(G, G.T)
+    assert np.all(np.abs(G - ref) <= 7 * EPS * (np.abs(A) @ np.abs(A).T))
+
+
 def test_batched_X_with_unbatched_weights():
     widths, N = [3, 6, 4, 1], 4
     rng = np.random.default_rng(11)

@@ -77,11 +77,64 @@ def test_lambda_min_batch_equals_loop(kind):
         assert eb.floor[t] == pytest.approx(et.floor, rel=2 * 12 * EPS)
 
 
-def test_lambda_min_symmetrises():
-    K = _matrix(7, 3, "psd")
-    E = np.triu(np.full((7, 7), 1e-14), 1)
-    e = ntk.lambda_min(K + E)
-    assert abs(e.value - np.linalg.eigvalsh(K + 0.5 * (E + E.T))[0]) <= 2 * e.floor
+@pytest.mark.parametrize("N", [2, 7, 40])
+def test_lambda_min_symmetrises_rounding_level_asymmetry(N):
+    """Every entry of a symmetric ``K₀`` perturbed independently by up to ``√N·u`` relative (``u = eps/2``): then
+    ``‖(K − Kᵀ)/2‖_F ≤ √N·u·‖K₀‖_F ≤ N·u·‖K₀‖₂`` — half the floor ``N·eps·‖K‖₂`` — so ``K`` is accepted, and the
+    value is ``λ_min`` of its symmetric part within two floors (numpy's solver as the reference)."""
+    rng = np.random.default_rng(N)
+    K0 = _matrix(N, N, "psd")
+    K = K0 * (1 + np.sqrt(N) * EPS / 2 * rng.uniform(-1, 1, (N, N)))
+    assert not np.array_equal(K, K.T)
+    e = ntk.lambda_min(K)
+    assert abs(e.value - np.linalg.eigvalsh(0.5 * (K + K.T))[0]) <= 2 * e.floor
+
+
+@pytest.mark.parametrize("N", [2, 7, 40])
+def test_lambda_min_rejects_asymmetry_beyond_its_floor(N):
+    """``K = K₀ + t·A`` with ``A`` antisymmetric, ``t`` from half to twice the floor: ``K`` is rejected (a ValueError
+    naming ``K``) exactly when its antisymmetric part, measured independently (numpy's ``norm`` of ``(K − Kᵀ)/2``;
+    ``fl(K₀ + tA)`` rounds the perturbation to ulps, so the measured size is used), exceeds ``N·eps·‖K_s‖₂`` with
+    ``‖K_s‖₂`` from numpy's solver — the check sits at the floor, neither looser nor tighter (half accepted, twice
+    rejected, both asserted). ``extra_error`` widens the admissible asymmetry by itself. In a batch the offending
+    matrix is named."""
+    rng = np.random.default_rng(100 + N)
+    K0 = _matrix(N, N + 1, "psd")
+    B = rng.standard_normal((N, N))
+    A = (B - B.T) / np.linalg.norm(B - B.T)
+    floor0 = ntk.lambda_min(K0).floor
+    seen = set()
+    for f in (0.5, 0.8, 0.95, 1.05, 1.25, 2.0):
+        K = K0 + f * floor0 * A
+        asym = np.linalg.norm(K - K.T) / 2
+        w = np.linalg.eigvalsh(0.5 * (K + K.T))
+        floor = N * EPS * max(abs(w[0]), abs(w[-1]))
+        if abs(asym / floor - 1) < 1e-3:
+            continue  # within the rounding of the two floor computations: either answer is right
+        rejected = asym > floor
+        if rejected:
+            with pytest.raises(ValueError, match=r"^K is not symmetric"):
+                ntk.lambda_min(K)
+            assert ntk.lambda_min(K, extra_error=asym - floor + 0.01 * floor).floor > asym
+        else:
+            assert ntk.lambda_min(K).floor >= asym
+        seen.add((f, rejected))
+    assert (0.5, False) in seen and (2.0, True) in seen
+    batch = np.stack([K0, K0 + 3 * floor0 * A, K0])
+    with pytest.raises(ValueError, match=r"K\[1\] is not symmetric"):
+        ntk.lambda_min(batch)
+    assert ntk.lambda_min(np.stack([K0, K0 + 0.5 * floor0 * A])).value.shape == (2,)
+
+
+def test_lambda_min_asymmetric_examples():
+    """``[[1, 2], [0, 1]]`` (its symmetric part has eigenvalue 0, which is not an eigenvalue of K) and a non-symmetric
+    rotation are rejected; a Gram formed by a GEMM without mirroring (``A @ B.T``, ``B`` a copy) is accepted."""
+    for K in (np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[0.0, -1.0], [1.0, 0.0]])):
+        with pytest.raises(ValueError, match="not symmetric"):
+            ntk.lambda_min(K)
+    A = np.random.default_rng(5).standard_normal((30, 300))
+    K = A @ A.copy().T
+    assert abs(ntk.lambda_min(K).value - np.linalg.eigvalsh(K)[0]) <= 2 * ntk.lambda_min(K).floor
 
 
 @settings(max_examples=25, deadline=None)
