@@ -264,10 +264,11 @@ def test_control_low_dimension_is_detected(ntk_context):
     refute "λ_min/d does not decay" here (exact slope interval at the run's alpha)."""
     from theorems.inference import judge_path
 
-    Ns = [16, 32, 64, 128, 256]
+    Ns = [8, 16, 32, 64, 128, 256]
     sc = [{"law": {"name": "gaussian"}, "N": N, "d": 4, "L": 3, "r": 2} for N in Ns]
     assert not any(sec3.THM_3_2.in_regime(s) for s in sc)
-    ratio = _trials(sc, 6, ntk_context.session_seed, "lowdim") / 4
+    # λ_min/d near 0 has a wide log-spread: 12 trials per level (measured interval width ≈ 1 at seeds 1–4)
+    ratio = _trials(sc, 12, ntk_context.session_seed, "lowdim") / 4
     jd = judge_path(Ns, ratio, side="lower", alpha=ntk_context.alpha, window=C.value("SCALING_EXPONENT_WINDOW"))
     assert_control(ntk_context, "Thm 3.2", "low dimension", {"d": 4, "L": 3, "N": Ns}, detected=jd.verdict == "refuted",
                    hypothesis_violated="regime: the stated probability is vacuous (needs d ≫ N^{2/(r−0.5)} log N)",
