@@ -352,6 +352,9 @@ def _kmat_live(Xs, ns, U, scale, L, out, block, cols):
     for r0, r1, c0, c1 in _tiles(N, block, cols):
         th, s, rho, dl, tmp, gd, k, nn, mask = ws.views(r1 - r0, c1 - c0)
         np.copyto(rho, out[r0:r1, c0:c1])
+        if c0 == r0:  # the diagonal square's lower triangle is not written by gram_upper: define it (mirrored later)
+            lo = np.tril_indices(r1 - r0, -1)
+            rho[lo] = rho.T[lo]
         np.multiply(ns[r0:r1, None], ns[None, c0:c1], out=nn)
         _first_layer(rho, nn, U, r0, c0, th, s, dl, tmp, mask)
         np.copyto(k, rho)
@@ -423,6 +426,9 @@ def _limiting_live(Xs, ns, U, scale, L, block, cols) -> LimitingNTK:
     for r0, r1, c0, c1 in _tiles(N, block, cols):
         th, s, rho, dl, tmp, _, _, nn, mask = ws.views(r1 - r0, c1 - c0)
         np.copyto(rho, G[1][r0:r1, c0:c1])
+        if c0 == r0:  # the diagonal square's lower triangle is not written by gram_upper: define it
+            lo = np.tril_indices(r1 - r0, -1)
+            rho[lo] = rho.T[lo]
         np.multiply(ns[r0:r1, None], ns[None, c0:c1], out=nn)
         _first_layer(rho, nn, U, r0, c0, th, s, dl, tmp, mask)
         _mirror(G[1], r0, r1, c0, c1)
