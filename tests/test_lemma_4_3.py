@@ -29,8 +29,8 @@ from theorems.variants import plant, scaled
 from .helpers import assert_not_refuted, assert_path, assert_planted_refuted, assert_scaling, assert_spread, examples
 
 PROFILE = os.environ.get("NTK_PROFILE", "dev")
-#: trials are cheap (one input, widths ≤ 160): buy power up to a stated probability of ≈ 0.996 (thorough: 0.999)
-MAX_TRIALS = {"dev": 600, "ci": 600, "thorough": 2500}[PROFILE]
+#: trials are cheap (one input, widths ≤ 160): buy power up to a stated probability of ≈ 0.997 (thorough: 0.999)
+MAX_TRIALS = {"dev": 1000, "ci": 1000, "thorough": 2500}[PROFILE]
 MAX_WIDTH = {"dev": 80, "ci": 80, "thorough": 160}[PROFILE]
 
 

@@ -28,8 +28,18 @@ Encoded as:
    per random layer plus one for ``‖x_1‖²``); lower ``THM41_LOWER`` (see its provenance: Lemma 5.2's 1/4 times
    a calibrated allowance for Lemma 5.5's hidden Θ-constant and the bands).
 3. **Remark** (same scaling of both bounds when ``β_{k+1} = min β_l``, e.g. He/LeCun with ``n_k ≥`` every
-   other fan-in): :func:`remark_scale`; the implied constants' spread is checked against
-   ``THM41_SPREAD_FACTOR``.
+   other fan-in): :func:`remark_scale`, :func:`theta_scale` (the statement's Θ-scale); the implied constants'
+   spread across wide-layer positions and β presets is checked against ``THM41_TIGHT_SPREAD``.
+4. **The two kinds of terms** (THEOREMS.md §6): :func:`xi_terms` (the wide-layer terms ``ξ_k μ_r² scale_{k+1}``),
+   :func:`data_term` and :func:`xi_share` (the share of the named lower bound the ξ-terms carry; the wide-layer
+   claim is tested where it exceeds 1/2, issue 10 item 1).
+5. **Trials judged by the harness**: :func:`measure` returns ``Outcome(success=None, measured={"quantity": λ_min(K̄),
+   "floor", "lam_xx", ...})``; the statement's ``lower(s, lam_xx=...)`` and ``upper(s)`` (or a planted variant's)
+   decide the event. :func:`measure` and :func:`layer_terms_draw` are memoized on (scenario, generator state): a
+   test that re-reads the draws of a check it has run (same seeds) gets the same values without redrawing.
+6. **Calibration** (:func:`calibrate_thm41`, ``scripts/calibrate_thm41.py``): THM41_LOWER and THM41_TIGHT_SPREAD
+   from scenarios (odd N) and seeds (CALIBRATION_SEED, CALIBRATION_CHECK) the tests never use; the held-out check
+   "bounds: calibration margin" (:func:`margin_trial`) refutes a margin below theorems.calibration.SAFETY.
 
 **Cor 4.2** — constructive memorisation (:func:`memorize`): ``θ_0`` with ``rank J = N`` and no zero
 pre-activation; least-norm ``θ'`` with ``Jθ' = Y``; the doubled network (:func:`difference_network`) computing
@@ -37,7 +47,8 @@ pre-activation; least-norm ``θ'`` with ``Jθ' = Y``; the doubled network (:func
 
 **Lemma 4.3** — ``‖(B_{k+1})(x)‖² = Θ(β_L² n_{k+1} Π_{l=k+2}^{L−1} n_lβ_l²)``, ``k ∈ [L−2]``: named bands
 ``LEM43_BAND_LO^{L−k} · 2^{−(L−1−k)} ≤ ‖row‖²/scale ≤ LEM43_BAND_HI^{L−k} · 2^{−(L−1−k)}`` (``L−k`` random factors:
-``Σ_{k+1}``, ``W_{k+2}Σ_{k+2} … W_{L−1}Σ_{L−1}``, ``W_L``), at probability ``1 − Σ_l e^{−C n_l} − e^{−C_DIM d}``.
+``Σ_{k+1}``, ``W_{k+2}Σ_{k+2} … W_{L−1}Σ_{L−1}``, ``W_L``), at probability ``1 − Σ_l e^{−C n_l} − e^{−C_DIM d}``;
+the statement's bounds are :func:`lemma43_band` (absolute units) and the harness judges each draw.
 
 Decisions recorded: the paper prints ``B_L = 1_N/√N`` in the layerwise identity; the suite uses ``B_L = 1_N``
 (misprint, see :mod:`theorems.misprints`). Zero mean is *not* a hypothesis of Thm 4.1 (non-centred laws are
@@ -679,3 +690,107 @@ def memorize(X: np.ndarray, Y: np.ndarray, w0: Sequence[np.ndarray], eps_grid: S
     grid = np.logspace(-9, 0, 91)
     return Memorization(tuple(map(float, eps_grid)), tuple(errs), tuple(cerr), tuple(ctol), rank, res,
                         pattern_change_eps(X, w0, direction, grid), minpre, float(L * EPS * fabs(w0).max()))
+
+
+# ------------------------------------------------------------------------------------ calibration
+#: Session seed of the calibration draws (scripts/calibrate_thm41.py). The tests never use it, and their trial seeds
+#: come from other check names ("bounds", "bounds: calibration margin", ...), so the streams are disjoint twice over.
+CALIBRATION_SEED = 314159
+CALIBRATION_CHECK = "calibration: bounds"
+#: Calibration scenarios: odd N (the tests use N ∈ {4, 6, 8, 10}).
+CALIBRATION_N = (5, 7, 9)
+CALIBRATION_DOMINANT_N = ((5, 1e-3), (7, 1e-2))  # (N, δ): δ keeps the narrow layers below the wide threshold
+
+
+def calibration_scenarios(max_params: float = 2.5e6) -> tuple[list[dict], list[dict], list[tuple]]:
+    """The calibration families of THM41_LOWER and THM41_TIGHT_SPREAD, disjoint from the tests' scenarios:
+
+    * data-dominated: every (L ≤ 4, k, N ∈ CALIBRATION_N, r ∈ {2, 4, 6}) cell at the regime's smallest sizes
+      (:func:`regime_sizes`, δ = 0.01), β standard / He / LeCun / arbitrary (seeded), four A2.1–A2.2 laws;
+    * wide layer dominant: He, LeCun and an arbitrary β at every position of L ∈ {3, 4}, N ∈ {5, 7}, the cheaper
+      of r ∈ {2, 4} (:func:`generators.regimes.thm41_dominant_scenario`, design share 0.55).
+
+    Cells above ``max_params`` weights a draw are returned in the third list (skipped)."""
+    from generators.regimes import thm41_dominant_scenario, thm41_scenario
+
+    data, dominant, skipped = [], [], []
+
+    def params(s):
+        return sum(a * b for a, b in zip(s["widths"], s["widths"][1:]))
+
+    for N in CALIBRATION_N:
+        for L in (2, 3, 4):
+            for k in range(1, L):
+                for r in (2, 4, 6):
+                    z = regime_sizes(N, L, k, r, 0.01)
+                    for i, preset in enumerate(("standard", "he", "lecun", "arbitrary")):
+                        for law in ("gaussian", "sphere", "hypercube", "noncentered"):
+                            betas = preset
+                            if preset == "arbitrary":
+                                g = np.random.default_rng(CALIBRATION_SEED + 97 * N + 13 * L + k + r)
+                                betas = [round(float(2.0 ** u), 6) for u in g.uniform(-2, 2, size=L)]
+                            s = thm41_scenario(z, N, L, k, r, law, betas, 0.01)
+                            if not in_regime(s):
+                                continue
+                            (data if params(s) <= max_params else skipped).append(s)
+    for N, delta in CALIBRATION_DOMINANT_N:
+        for L in (3, 4):
+            for k in range(1, L):
+                for preset in ("he", "lecun", "arbitrary"):
+                    best = None
+                    for r in (2, 4):
+                        z = regime_sizes(N, L, k, r, delta)
+                        s = thm41_dominant_scenario(z, N, L, k, r, "gaussian", preset, ntk.relu_hermite(r) ** 2, 0.55,
+                                                    delta, seed=CALIBRATION_SEED + L * 10 + k)
+                        if in_regime(s) and xi(s, k) and (best is None or params(s) < params(best)):
+                            best = s
+                    if best is None:
+                        continue
+                    (dominant if params(best) <= max_params else skipped).append(best)
+    skipped = sorted({(len(s["widths"]) - 1, s.get("k"), s["N"], s["r"], tuple(s["widths"])) for s in skipped})
+    return data, dominant, skipped
+
+
+def calibrate_thm41(draws: int = 12, seed: int = CALIBRATION_SEED, max_params: float = 2.5e6, progress=None) -> dict:
+    """Implied constants on the calibration families (:func:`calibration_scenarios`), ``draws`` each, seeds from
+    ``seed`` and the check name CALIBRATION_CHECK: the smallest lower implied constant (λ_min/lower_scale) gives
+    THM41_LOWER = min/SAFETY (rounded down to two significant digits); the spread of the dominant cells' medians of
+    λ_min/theta_scale gives THM41_TIGHT_SPREAD = 2 × spread (rounded up to a half)."""
+    from generators.seeds import trial_rngs
+
+    from .calibration import SAFETY
+
+    data, dominant, skipped = calibration_scenarios(max_params)
+    worst, per_cell = None, []
+    for i, s in enumerate(data + dominant):
+        imp = [measure(s, g).measured["implied_lower"] for g in trial_rngs(seed, "Thm 4.1", CALIBRATION_CHECK, s, draws)]
+        m = float(min(imp))
+        per_cell.append((m, s))
+        if worst is None or m < worst[0]:
+            worst = (m, s)
+        if progress:
+            progress(i + 1, len(data) + len(dominant))
+    theta = []
+    for s in dominant:
+        vals = [measure(s, g).measured["implied_theta"] for g in trial_rngs(seed, "Thm 4.1", CALIBRATION_CHECK, s, draws)]
+        theta.append((float(np.median(vals)), s))
+    meds = [t for t, _ in theta]
+    spread = max(meds) / min(meds)
+
+    def sig2_down(x):
+        e = math.floor(math.log10(x)) - 1
+        return math.floor(x / 10**e) * 10**e
+
+    per_cell.sort(key=lambda t: t[0])
+    return {
+        "seed": seed, "check": CALIBRATION_CHECK, "draws_per_scenario": draws, "scenarios_data": len(data),
+        "scenarios_dominant": len(dominant), "skipped_cells": skipped, "safety": SAFETY,
+        "min_implied_lower": worst[0], "argmin_scenario": worst[1],
+        "lowest_cells": [{"min_implied": m, "L": len(s["widths"]) - 1, "k": s["k"], "N": s["N"], "r": s["r"],
+                          "betas": s["betas"] if isinstance(s["betas"], str) else "arbitrary", "law": s["law"]["name"]}
+                         for m, s in per_cell[:10]],
+        "suggested_THM41_LOWER": sig2_down(worst[0] / SAFETY),
+        "dominant_theta_medians": {f"{s['betas'] if isinstance(s['betas'], str) else 'arbitrary'}-L{len(s['widths']) - 1}"
+                                   f"-k{s['k']}-r{s['r']}-N{s['N']}": t for t, s in theta},
+        "theta_spread": spread, "suggested_THM41_TIGHT_SPREAD": math.ceil(4.0 * spread) / 2.0,
+    }
