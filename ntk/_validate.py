@@ -67,12 +67,12 @@ def as_data(X, name: str = "X") -> np.ndarray:
     return arr
 
 
-def nonzero_row_norms(X: np.ndarray, name: str = "X") -> np.ndarray:
+def nonzero_row_norms(X: np.ndarray, name: str = "X", rowmax: np.ndarray | None = None) -> np.ndarray:
     """Euclidean norms of the rows of ``X``; a zero row is an error (a norm is divided by it).
 
     Computed as ``m·‖x/m‖`` with ``m = max_j |x_j|`` so that rows of size 1e±200 neither overflow nor
-    underflow (the plain ``√Σx²`` loses them)."""
-    m = np.max(np.abs(X), axis=-1)
+    underflow (the plain ``√Σx²`` loses them). ``rowmax`` may pass ``m`` when the caller has it already."""
+    m = np.max(np.abs(X), axis=-1) if rowmax is None else rowmax
     if np.any(m == 0):
         idx = np.argwhere(m == 0)[0]
         raise ValueError(

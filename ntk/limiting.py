@@ -21,6 +21,7 @@ a tile in a fixed set of tile-sized buffers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -211,17 +212,38 @@ def _tiles(N: int, rows: int, cols: int):
 
 
 class _Workspace:
-    """Tile-sized scratch arrays, allocated once per call and reused by every tile."""
+    """Tile-sized scratch arrays, allocated once per call and reused by every tile (views cached by shape)."""
 
     names = ("theta", "sin", "rho", "delta", "tmp", "gdot", "k", "nn")
 
     def __init__(self, size: int):
         self._flat = np.empty((len(self.names), size))
         self._mask = np.empty(size, dtype=bool)
+        self._views = {}
 
     def views(self, m: int, w: int):
-        bufs = tuple(b[: m * w].reshape(m, w) for b in self._flat)
-        return bufs + (self._mask[: m * w].reshape(m, w),)
+        v = self._views.get((m, w))
+        if v is None:
+            bufs = tuple(b[: m * w].reshape(m, w) for b in self._flat)
+            v = self._views[(m, w)] = bufs + (self._mask[: m * w].reshape(m, w),)
+        return v
+
+
+@functools.lru_cache(maxsize=64)
+def _strict_upper(m: int) -> np.ndarray:
+    """Read-only boolean ``m × m`` mask of the strictly upper triangle."""
+    M = np.triu(np.ones((m, m), dtype=bool), 1)
+    M.flags.writeable = False
+    return M
+
+
+@functools.lru_cache(maxsize=64)
+def _tril_indices(m: int):
+    """Read-only strictly-lower triangle indices of an ``m × m`` square."""
+    il = np.tril_indices(m, -1)
+    for a in il:
+        a.flags.writeable = False
+    return il
 
 
 def _first_layer(rho, nn, U, r0, c0, th, s, dl, tmp, mask):
@@ -230,7 +252,9 @@ def _first_layer(rho, nn, U, r0, c0, th, s, dl, tmp, mask):
     On entry ``rho`` holds the tile of ``G^(1) = X Xᵀ`` and ``nn`` that of ``‖x_i‖‖x_j‖``; on exit
     ``rho = cos θ``. Where ``|ρ| ≤ 1/2``: ``(arccos ρ, √((1−ρ)(1+ρ)), ρ, 1 − ρ)`` (well conditioned);
     elsewhere the atan2 angle of :func:`_stable_angles` from the unit rows ``U`` and
-    ``(θ, sin θ, cos θ, 2 sin²(θ/2))`` (accurate near ``θ = 0`` and ``θ = π``).
+    ``(θ, sin θ, cos θ, 2 sin²(θ/2))`` (accurate near ``θ = 0`` and ``θ = π``). On a tile holding a
+    diagonal square (``c0 == r0``) the diagonal pairs get ``θ = 0`` exactly and the square's lower triangle
+    (overwritten by the mirror copy) is left unstabilised.
     """
     rho /= nn
     np.clip(rho, -1.0, 1.0, out=rho)
@@ -241,7 +265,16 @@ def _first_layer(rho, nn, U, r0, c0, th, s, dl, tmp, mask):
     np.sqrt(s, out=s)
     np.abs(rho, out=tmp)
     np.greater(tmp, 0.5, out=mask)
-    if mask.any():  # always on a diagonal tile (ρ_ii = 1); rare elsewhere for generic data
+    if c0 == r0:
+        m = rho.shape[0]
+        sq = mask[:, :m]
+        sq &= _strict_upper(m)
+        d = np.arange(m)
+        th[d, d] = 0.0
+        s[d, d] = 0.0
+        rho[d, d] = 1.0
+        dl[d, d] = 0.0
+    if mask.any():  # near-duplicate or near-antipodal pairs: rare for generic data
         ri, ci = np.nonzero(mask)
         t = _stable_angles(U, ri + r0, ci + c0)
         th[ri, ci] = t
@@ -296,13 +329,16 @@ def _prepare(X):
         raise ValueError(f"X must have shape (N, d), got {X.shape}")
     m = np.max(np.abs(X), axis=1)
     live = m > 0
-    Xl = X if live.all() else X[live]
-    if Xl.shape[0] == 0:
-        return X, live, Xl, np.empty(0), Xl, 1.0
-    norms = nonzero_row_norms(Xl)
+    if live.all():
+        Xl, live = X, None
+    else:
+        Xl, m = X[live], m[live]
+        if Xl.shape[0] == 0:
+            return X, live, Xl, np.empty(0), Xl, 1.0
+    norms = nonzero_row_norms(Xl, rowmax=m)
     scale = 2.0 ** np.round(np.log2(norms.max()))
     Xs, ns = (Xl / scale, norms / scale) if scale != 1.0 else (Xl, norms)
-    return X, (None if live.all() else live), Xs, ns, Xs / ns[:, None], scale
+    return X, live, Xs, ns, Xs / ns[:, None], scale
 
 
 def _check_tiling(block, cols):
@@ -463,7 +499,7 @@ def _limiting_live(Xs, ns, U, scale, L, block, cols) -> LimitingNTK:
 
 def _symmetrize_upper(S: np.ndarray) -> None:
     """Copy the strictly upper triangle of the square ``S`` onto its lower triangle (in place)."""
-    il = np.tril_indices(S.shape[0], -1)
+    il = _tril_indices(S.shape[0])
     S[il] = S.T[il]
 
 
