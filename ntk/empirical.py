@@ -6,8 +6,10 @@ Layerwise identity (THEOREMS.md §1, proof of Thm 4.1; exact)::
 
 It follows from ``∂f_L(x)/∂W_{k+1} = f_k(x) ⊗ b_{k+1}(x)`` (``b_{k+1}`` the row of ``B_{k+1}``), so
 the ``W_{k+1}`` block of ``⟨J_i, J_j⟩`` is ``⟨f_k(x_i), f_k(x_j)⟩⟨b_{k+1}(x_i), b_{k+1}(x_j)⟩``.
-Cost: ``Σ_k N²(n_k + n_{k+1})`` multiply-adds with symmetric Grams, memory ``O(N² + N Σ n_k)``;
-the ``N × P`` Jacobian is never allocated. :func:`jacobian` forms it explicitly, by a different route
+Cost: ``Σ_k N²(n_k + n_{k+1})/2`` multiply-adds for the Grams (one BLAS ``dsyrk`` each, upper triangles)
+plus the forward and backward products, memory ``O(N² + N Σ n_k)``; the ``N × P`` Jacobian is never
+allocated. :func:`empirical_ntk_batch` computes the kernels of many networks of one architecture with
+stacked products. :func:`jacobian` forms it explicitly, by a different route
 (per-sample chain rule with explicit diagonal matrices), for small cross-checks only.
 """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def test_bench_ntk_quick_runs(tmp_path):
     assert "| case | N | n | P | time_s | peak_MiB | GFLOP/s | ratio_to_bound | notes |" in text
     assert "dgemm rate:" in text and "limiting NTK (N = " in text and "syrk check" in text
     for case in ("ntk.empirical_ntk", "explicit J Jᵀ", "torch.func vmap+jacrev", "ntk.limiting_ntk",
-                 "numpy limiting recursion"):
+                 "ntk.limiting_ntk_matrix", "numpy limiting recursion"):
         assert f"| {case} |" in text, case
     verdicts = [line for line in text.splitlines() if line.startswith(("PASS:", "FAIL:"))]
     assert len(verdicts) == len(res["targets"]) == 5
@@ -49,6 +50,7 @@ def test_bench_ntk_quick_runs(tmp_path):
     assert by_name["empirical NTK agrees with explicit J Jᵀ / torch.func (2γ·max|K|)"]["ok"]
     assert by_name["limiting NTK agrees with the numpy recursion (≤ 1e-14)"]["ok"]
     assert res["limiting"]["rel_diff"] <= 1e-14
+    assert res["limiting"]["rel_diff_matrix"] <= 1e-14 and res["limiting"]["rel_diff_full"] <= 1e-14
 
 
 @pytest.mark.reference
@@ -58,3 +60,40 @@ def test_bench_ntk_quick_with_torch(tmp_path):
     _, res = _run_quick(tmp_path, "--torch")
     rows = [r for r in res["rows"] if r["case"] == "torch.func vmap+jacrev"]
     assert len(rows) == 1 and rows[0].get("agrees") is True, rows
+
+
+def test_nt_venv_builder_refuses_to_delete_a_directory_that_is_not_a_venv(tmp_path):
+    """``--nt-venv DIR`` pointing at an ordinary directory is an error, never an ``rm -r``."""
+    from benchmarks import against_nt
+
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(against_nt.VenvError, match="not a virtual environment"):
+        against_nt.ensure_venv(tmp_path, log=lambda m: None)
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+NT_VENV = ROOT / ".venv-nt"
+
+
+@pytest.mark.reference
+@pytest.mark.skipif(not (NT_VENV / "ntkverify-venv.json").exists()
+                    or not (os.environ.get("NTK_PROFILE") == "thorough" or os.environ.get("NTK_BENCH_NT") == "1"),
+                    reason="needs the neural-tangents venv (python -m benchmarks.bench_ntk --against neural-tangents "
+                           "builds it) and NTK_BENCH_NT=1 or the thorough profile (~15 s)")
+def test_bench_against_neural_tangents_quick(tmp_path):
+    """``--against neural-tangents --quick``: both libraries run on the same inputs, the table and the PASS/MISSED
+    lines are printed, and the kernels agree (timings at these sizes are not asserted)."""
+    out = tmp_path / "nt.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_ntk", "--against", "neural-tangents", "--quick", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text, res = proc.stdout, json.loads(out.read_text())
+    assert "| limiting NTK K^(L) |" in text and "| empirical NTK J Jᵀ |" in text
+    verdicts = [line for line in text.splitlines() if line.startswith(("PASS:", "MISSED:", "FAIL:"))]
+    assert len(verdicts) == len(res["targets"]) == 4
+    assert res["nt_versions"]["neural_tangents"] == "0.6.5" and res["nt_versions"]["x64"] is True
+    for key in ("limiting", "empirical"):
+        assert res[key]["pairs"] == 2 and res[key]["rel_diff"] <= res[key]["tolerance"]
+    assert res["limiting"]["diag_rel_err_ntk"] <= 1e-15
