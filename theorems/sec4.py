@@ -561,7 +561,9 @@ COR_4_2 = statement(
 
 @check("Cor 4.2", "rank-J", probability=probability_cor42)
 def cor42_rank_trial(s, rng) -> Outcome:
-    """The construction's premise: ``λ_min(J Jᵀ) > floor`` (rank ``J = N``) and no zero pre-activation on X."""
+    """The construction's premise: ``λ_min(J Jᵀ) > floor`` (rank ``J = N``) and no zero pre-activation on X. The event
+    is not "a quantity within the statement's bounds", so the trial keeps its own ``success`` (a planted variant can
+    still replace the stated probability)."""
     X, W = _draw(s, rng)
     fwd = ntk.forward(X, W)
     nz = all(bool(np.all(g != 0)) for g in fwd.pre[:-1])
