@@ -126,6 +126,38 @@ def test_registered_trials_travel_by_name_and_resolve_to_the_same_function():
         E._resolve(("check", "Thm 3.2", "no such check", "x"))
 
 
+def _blas_trial(scenario, rng):
+    return tuple(E.worker_blas_threads())
+
+
+def test_blas_threads_pinned_by_the_environment(monkeypatch):
+    seeds = trial_seeds(1, "executor test", "blas", {}, 2)
+    monkeypatch.setenv(E.BLAS_ENV, "1")
+    assert E.run_trials(_blas_trial, {}, seeds) == [(1,) * len(E.worker_blas_threads())] * 2
+    for bad in ("0", "-1", "two", "1.5"):
+        monkeypatch.setenv(E.BLAS_ENV, bad)
+        with pytest.raises(ValueError, match=repr(bad)):
+            E.run_trials(_blas_trial, {}, seeds)
+        with pytest.raises(ValueError, match=repr(bad)):  # before any cluster starts
+            E.open_executor("local:1")
+
+
+def test_worker_plugin_caps_blas_at_cores_over_host_threads():
+    pytest.importorskip("distributed")
+    from threadpoolctl import threadpool_limits
+
+    cores = os.cpu_count() or 1
+    worker = SimpleNamespace(address="tcp://10.0.0.5:4000", state=SimpleNamespace(nthreads=1))
+    with threadpool_limits(limits=cores):  # restored afterwards whatever the plugin does
+        for threads_by_host, pin, want in (({"10.0.0.5": 2}, None, max(1, cores // 2)), ({}, None, cores),
+                                           ({"10.0.0.5": 2 * cores}, None, 1), ({"10.0.0.5": 2}, 1, 1)):
+            plug = E.BlasLimit(threads_by_host, pin)
+            plug.setup(worker)
+            assert set(E.worker_blas_threads()) == {want}, (threads_by_host, pin)
+            plug.teardown(worker)
+    assert pickle.loads(pickle.dumps(E.BlasLimit({"h": 1}))).threads_by_host == {"h": 1}
+
+
 class _FakeClient:
     """Runs submitted chunks here, synchronously; ``tamper`` may change a chunk's result or raise on gather —
     the meta tests: the integrity checks of :meth:`DaskExecutor.map_trials` and the record comparison of the
@@ -272,10 +304,18 @@ def cluster():
     ex.close()
 
 
+WORKER_BLAS = max(1, (os.cpu_count() or 1) // 2)  # the cap of each of the 2 worker processes
+
+
 @pytest.fixture(scope="module")
 def in_process_records(session_seed):
+    """The in-process records, computed with the workers' BLAS thread count (bit-identity needs the same count:
+    OpenBLAS rounds some products differently with 1 and 2 threads; see theorems/executor.py)."""
+    from threadpoolctl import threadpool_limits
+
     ctx = Context(session_seed=session_seed, alpha=1e-10)
-    return {(sid, name, s["N"]): run_check(ctx, sid, name, s) for sid, name, s in (THM32, THM41, THM32_KILL)}
+    with threadpool_limits(limits=WORKER_BLAS):
+        return {(sid, name, s["N"]): run_check(ctx, sid, name, s) for sid, name, s in (THM32, THM41, THM32_KILL)}
 
 
 def _rescheduled_chunks(client) -> int:
@@ -293,8 +333,7 @@ def test_records_identical_in_process_and_on_a_local_cluster(cluster, in_process
     assert len(workers) == 2 and os.getpid() not in workers.values()
     # the BLAS cap per worker process: cores // workers, as conftest caps it per xdist worker
     caps = cluster.client.run(E.worker_blas_threads)
-    want = max(1, (os.cpu_count() or 1) // 2)
-    assert all(c and set(c) == {want} for c in caps.values()), caps
+    assert all(c and set(c) == {WORKER_BLAS} for c in caps.values()), caps
     ctx = Context(session_seed=session_seed, alpha=1e-10, executor=cluster)
     for sid, name, s in (THM32, THM41):
         rec0 = in_process_records[(sid, name, s["N"])]

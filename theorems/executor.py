@@ -4,9 +4,14 @@
 seed and returns the outcomes **in trial order**. The seeds are derived before dispatch
 (:func:`generators.seeds.trial_seeds`, a pure function of session seed, statement, check and scenario), so a
 trial's randomness does not depend on where or when it runs, and the records a check writes — record id,
-verdict, trial and success counts, measured values — are the same whatever the backend. (They are
-bit-identical when the trial's floating-point results do not depend on the number of BLAS threads, as
-OpenBLAS' ``dgemm`` and the eigen-solvers the checks use; ``tests/test_executor.py`` compares real records.)
+verdict, trial and success counts, measured values — are the same whatever the backend, bit for bit, as long
+as every trial sees the same number of BLAS threads on the same kind of CPU. (Measured here: OpenBLAS' matrix
+products of some shapes, e.g. the forward pass of Thm 4.1's networks, round differently with 1 and 2 threads —
+last-ulp differences in 6 of 440 Thm 3.2/4.1 records, no verdict or count changed.) The suite's usual runs
+match: ``pytest -n auto`` caps each xdist worker at ``cores // workers`` threads, and a ``local:N`` cluster
+caps each worker process at ``cores // N``. For other combinations (``-n 0`` against a cluster, say), set
+``NTK_BLAS_THREADS=k`` (:data:`BLAS_ENV`): every trial then runs with ``k`` BLAS threads, here and on every
+worker. ``tests/test_executor.py`` compares real records.
 
 Backends (``--ntk-scheduler`` of the test session, ``NTK_SCHEDULER``, and the commands of ``python -m reports``):
 
@@ -32,7 +37,8 @@ in-process (trials are deterministic, so Dask's ``retries`` would only repeat it
 
 BLAS threads. Each Dask worker process caps its BLAS pools (threadpoolctl) at ``cores // threads``, where
 ``threads`` is the number of worker threads on its host (for ``local:N``: ``cores // N``), as ``conftest.py``
-does per pytest-xdist worker; :func:`worker_blas_threads` reports the caps in force.
+does per pytest-xdist worker — or at ``NTK_BLAS_THREADS`` when the client sets it; :func:`worker_blas_threads`
+reports the caps in force.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "BLAS_ENV",
     "CHUNKS_PER_THREAD",
     "DaskExecutor",
     "SchedulerSpec",
@@ -54,6 +61,7 @@ __all__ = [
     "chunk_bounds",
     "open_executor",
     "parse_scheduler",
+    "pinned_blas_threads",
     "run_trials",
     "start_local_cluster",
     "worker_blas_threads",
@@ -62,6 +70,9 @@ __all__ = [
 CHUNKS_PER_THREAD = 4
 """Chunks per worker thread and check: 4 keeps the slowest chunk ≲ 1/4 of a thread's share (load balance,
 and little work lost when a worker dies) while the task count stays tiny against the trials."""
+
+BLAS_ENV = "NTK_BLAS_THREADS"
+"""Environment variable pinning the BLAS threads of every trial (here and on the workers); unset: no pin."""
 
 _SCHEDULER_HELP = "none (in-process), local:N (a LocalCluster of N worker processes) or tcp://HOST:PORT"
 
@@ -108,6 +119,16 @@ def parse_scheduler(value: str | None) -> SchedulerSpec:
     raise ValueError(f"scheduler {value!r} not understood: expected {_SCHEDULER_HELP}")
 
 
+def pinned_blas_threads() -> int | None:
+    """``NTK_BLAS_THREADS`` as a positive integer, ``None`` when unset; ValueError naming any other value."""
+    raw = os.environ.get(BLAS_ENV, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{BLAS_ENV} must be a positive integer (BLAS threads per trial), got {raw!r}")
+    return int(raw)
+
+
 # ------------------------------------------------------------------------------------------ in order
 def chunk_bounds(m: int, chunks: int) -> list[tuple[int, int]]:
     """``chunks`` contiguous ``[start, stop)`` ranges covering ``0 … m−1`` in order, sizes differing by ≤ 1
@@ -134,7 +155,13 @@ def run_trials(trial: Callable, scenario: Mapping[str, Any], seeds: Sequence, *,
     ``executor=None`` runs them here, one after the other; a :class:`DaskExecutor` runs them in chunks on its
     cluster and returns the same list (or raises :class:`TrialsLost`; never a shorter list)."""
     if executor is None:
-        return [trial(scenario, np.random.default_rng(s)) for s in seeds]
+        pin = pinned_blas_threads()
+        if pin is None:
+            return [trial(scenario, np.random.default_rng(s)) for s in seeds]
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=pin):
+            return [trial(scenario, np.random.default_rng(s)) for s in seeds]
     if not isinstance(executor, DaskExecutor):
         raise ValueError(f"executor must be None or a theorems.executor.DaskExecutor, got {executor!r}")
     return executor.map_trials(trial, scenario, seeds)
@@ -314,14 +341,15 @@ class DaskExecutor:
 
 def start_local_cluster(workers: int, **kwargs):
     """A :class:`distributed.LocalCluster` of ``workers`` processes (one thread each) on 127.0.0.1, no
-    dashboard, BLAS capped at ``cores // workers`` per process (environment at spawn, then threadpoolctl)."""
+    dashboard, BLAS capped at ``cores // workers`` (or ``NTK_BLAS_THREADS``) per process (environment at spawn;
+    :func:`open_executor` then installs the threadpoolctl cap)."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"local cluster: workers must be a positive integer, got {workers!r}")
     import logging
 
     from distributed import LocalCluster
 
-    blas = str(max(1, _cores() // workers))
+    blas = str(pinned_blas_threads() or max(1, _cores() // workers))
     env = {"OMP_NUM_THREADS": blas, "OPENBLAS_NUM_THREADS": blas, "MKL_NUM_THREADS": blas}
     opts = dict(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                 dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, env=env)
@@ -337,6 +365,7 @@ def open_executor(spec: str | SchedulerSpec | None = None, *, timeout: float = 6
     sp = spec if isinstance(spec, SchedulerSpec) else parse_scheduler(spec)
     if sp.kind == "none":
         return None
+    pin = pinned_blas_threads()  # validated before anything starts
     from distributed import Client
 
     cluster = None
@@ -354,7 +383,7 @@ def open_executor(spec: str | SchedulerSpec | None = None, *, timeout: float = 6
         for addr, n in client.nthreads().items():
             host = addr.split("://", 1)[-1].rsplit(":", 1)[0]
             threads[host] = threads.get(host, 0) + int(n)
-        client.register_plugin(_blas_limit_class()(threads), name=_BlasLimitMixin.name)
+        client.register_plugin(_blas_limit_class()(threads, pin), name=_BlasLimitMixin.name)
     except BaseException:
         client.close()
         if cluster is not None:
