@@ -373,7 +373,15 @@ def _sides(sid: str, st, claims: Sequence[Mapping], calibrations: Sequence) -> l
             slack = tight / c if side == "lower" else c / tight
         elif tight is not None and c is not None and side == "lower" and tight <= 0 < c:
             slack = 0.0
-        out.append({"side": side, "tightest_implied": tight, "record_id": rec["record_id"] if rec else None,
+        key = "q05_lcb" if side == "lower" else "q95_ucb"
+        qb = [numeric(((d.get("measured") or {}).get(f"implied_{side}") or {}).get(key))
+              for _, d in vals if isinstance((d.get("measured") or {}).get(f"implied_{side}"), Mapping)]
+        qb = [v for v in qb if v is not None]
+        # the sharpest constant the data support: over the side's checks, the most extreme confidence bound
+        # of the 5% (95%) quantile of the implied constants (exact, 95% confidence per check)
+        supported = ((min if side == "lower" else max)(qb)) if qb else None
+        out.append({"side": side, "tightest_implied": tight, "supported_constant": supported,
+                    "record_id": rec["record_id"] if rec else None,
                     "records": len(vals), "named_constant": named, "slack": slack,
                     "holds": (slack >= 1.0) if slack is not None else None})
     return out

@@ -124,7 +124,10 @@ def side_rows(s: Mapping) -> list[dict]:
         rows.append({
             "side": side["side"],
             "implied": ("—" if side.get("tightest_implied") is None else
-                        f"{'min' if side['side'] == 'lower' else 'max'} {fmt(side['tightest_implied'])} ({side.get('records', 0)} records)"),
+                        f"{'min' if side['side'] == 'lower' else 'max'} {fmt(side['tightest_implied'])} ({side.get('records', 0)} records)"
+                        + ("" if side.get("supported_constant") is None else
+                           f"; {'5%' if side['side'] == 'lower' else '95%'} quantile {'≥' if side['side'] == 'lower' else '≤'} "
+                           f"{fmt(side['supported_constant'])} (95% conf.)")),
             "named": f"{c['name']} = {fmt(c['value'], 6)} ({c['origin']})" if c else "— (no single named constant)",
             "slack": "—" if side.get("slack") is None else f"×{fmt(side['slack'], 3)}" + ("" if side.get("holds") else " (violated)"),
             "provenance": c.get("provenance", "") if c else "",

@@ -25,7 +25,7 @@ from generators.seeds import replay_seed_description, trial_seeds
 from .executor import run_trials
 from .records import CheckRecord, RecordSink
 from .statement import REGISTRY, Kind, Statement
-from .inference import POWER_FACTOR, BinomialPlan, detectable_failure_rate, judge_binomial, plan_trials
+from .inference import POWER_FACTOR, BinomialPlan, detectable_failure_rate, judge_binomial, plan_trials, quantile_bound
 from .stats import Verdict, binomial_p_value, cp_lower, cp_upper, summarize_implied_constants
 from .variants import Variant
 
@@ -215,8 +215,15 @@ def run_check(ctx: Context, statement_id: str, name: str, scenario: Mapping[str,
     return rec
 
 
+#: The sharpest-constant statistic of a check's implied constants: an exact 95%-confidence bound for their
+#: 5% (lower side) / 95% (upper side) quantile (:func:`theorems.inference.quantile_bound`) — a report
+#: statistic, not an assertion.
+QUANTILE, QUANTILE_CONFIDENCE = 0.05, 0.05
+
+
 def _aggregate(outcomes: list[Outcome]) -> dict:
-    """Mean, min and max of every numeric ``measured`` field over the trials."""
+    """Mean, min and max of every numeric ``measured`` field over the trials; for ``implied_lower`` /
+    ``implied_upper`` also the exact confidence bound of their 5% / 95% quantile (``q05_lcb`` / ``q95_ucb``)."""
     keys = {k for o in outcomes for k, v in o.measured.items() if isinstance(v, (int, float, np.floating, np.integer))}
     out = {}
     for key in sorted(keys):
@@ -224,6 +231,14 @@ def _aggregate(outcomes: list[Outcome]) -> dict:
         vals = vals[np.isfinite(vals)]
         if vals.size:
             out[key] = {"mean": float(vals.mean()), "min": float(vals.min()), "max": float(vals.max())}
+            if key == "implied_lower":
+                b = quantile_bound(vals, QUANTILE, QUANTILE_CONFIDENCE, "lower")
+                if np.isfinite(b):
+                    out[key]["q05_lcb"] = b
+            elif key == "implied_upper":
+                b = quantile_bound(vals, 1 - QUANTILE, QUANTILE_CONFIDENCE, "upper")
+                if np.isfinite(b):
+                    out[key]["q95_ucb"] = b
     return out
 
 

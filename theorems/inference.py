@@ -54,6 +54,7 @@ __all__ = [
     "kendall_null_cdf",
     "median_interval",
     "plan_trials",
+    "quantile_bound",
     "slope_interval",
 ]
 
@@ -416,6 +417,26 @@ def judge_path(x, implied, *, side: str, alpha: float, window: float) -> Judgeme
 
 
 # ============================================================================ spreads
+def quantile_bound(values, q: float, alpha: float, side: str) -> float:
+    """Exact one-sided confidence bound (coverage ≥ 1 − alpha, any continuous law) for the ``q``-quantile:
+    ``side="lower"`` gives the largest order statistic ``v_(j)`` with ``P(Bin(n, q) ≥ j) ≥ 1 − alpha``
+    (``−∞`` when none), ``side="upper"`` the mirror image. The sharpest constant the data support: an Ω
+    constant must stay below the lower bound of a small quantile of the implied constants."""
+    v = np.sort(np.asarray(values, dtype=float).ravel())
+    if v.size == 0 or not np.all(np.isfinite(v)):
+        raise ValueError(f"values must be non-empty and finite, got {v[:5].tolist()}")
+    if not (0.0 < q < 1.0) or not (0.0 < alpha < 1.0):
+        raise ValueError(f"q and alpha must lie in (0, 1), got q={q!r}, alpha={alpha!r}")
+    if side not in ("lower", "upper"):
+        raise ValueError(f"side must be 'lower' or 'upper', got {side!r}")
+    n = v.size
+    if side == "upper":
+        return -quantile_bound(-v, 1.0 - q, alpha, "lower")
+    j = np.arange(1, n + 1)
+    ok = _st.binom.sf(j - 1, n, q) >= 1.0 - alpha  # P(Bin(n, q) ≥ j) = P(v_(j) ≤ ξ_q)
+    return float(v[j[ok][-1] - 1]) if ok.any() else -math.inf
+
+
 def median_interval(values, alpha: float) -> tuple[float, float]:
     """Exact two-sided order-statistic interval for the median (coverage ≥ 1 − alpha, any continuous
     law): ``[v_(j), v_(n+1−j)]`` with the largest ``j`` such that ``2·P(Bin(n, 1/2) ≤ j − 1) ≤ alpha``;

@@ -130,3 +130,16 @@ def test_path_and_affine_and_spread_detect_what_they_claim():
 def test_bad_input_names_the_value(bad):
     with pytest.raises(ValueError, match="x|y"):
         I.slope_interval(bad["x"], bad["y"], 0.1)
+
+
+def test_quantile_bound_coverage_and_side():
+    """The 5%-quantile lower bound at 95% confidence covers the true quantile in ≥ 95% of samples (N(0,1):
+    ξ = −1.645), and the upper bound mirrors it."""
+    rng = np.random.default_rng(3)
+    xi = st.norm.ppf(0.05)
+    reps = 400
+    miss = sum(I.quantile_bound(rng.standard_normal(120), 0.05, 0.05, "lower") > xi for _ in range(reps))
+    assert miss <= st.binom.isf(1e-9, reps, 0.05)
+    v = rng.standard_normal(200)
+    assert I.quantile_bound(v, 0.95, 0.05, "upper") == -I.quantile_bound(-v, 0.05, 0.05, "lower")
+    assert I.quantile_bound(v[:3], 0.05, 0.05, "lower") == -np.inf  # too few points: no bound, never a false one
