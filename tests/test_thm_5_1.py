@@ -155,16 +155,16 @@ def _d_path():
 def test_scaling_in_width(ntk_context):
     """σ_min(F_1)² = Θ(n_1): the exponent in n_k (1, from the statement) over n_1 ∈ [2⁹, 2¹³] (N = 8, d = 256, r = 6,
     every level in the regime), exact interval at the run's alpha; along this regime path the lower implied constant
-    must not decay, the upper one not grow. Planted on the same draws: σ_min² ∝ n_k² must be refuted."""
+    must not decay. (The upper implied constant σ_min²/(dn_1/2) is not judged along the path: it rises toward its
+    limit 1 − ρ_1 as the Chernoff deficit shrinks — measured log-slope ≈ 0.02–0.05 — so a growth test would refute a
+    bounded constant.) Planted on the same draws: σ_min² ∝ n_k² must be refuted."""
     sc = _n_path()
     assert all(sec5.THM_5_1.in_regime(s) for s in sc)
     y = _sweep(ntk_context, sc, "n")
     scen = {"N": 8, "d": 256, "k": 1, "n_k": NS}
     assert_scaling(ntk_context, "Thm 5.1", "scaling-n_k", scen, NS, y, variable="n_k", xlabel="n_1", ylabel="σ_min(F_1)²")
     lower = y / np.array([sec5.thm51_scale(s) for s in sc])[:, None]
-    upper = y / np.array([sec5.feature_scale(s, 1) / 2 for s in sc])[:, None]
     assert_path(ntk_context, "Thm 5.1", "lower implied constant along n_k", scen, NS, lower, side="lower", xlabel="n_1")
-    assert_path(ntk_context, "Thm 5.1", "upper implied constant along n_k", scen, NS, upper, side="upper", xlabel="n_1")
     assert_planted_refuted(assert_scaling(ntk_context, "Thm 5.1", "scaling-n_k", scen, NS, y, variable="n_k", xlabel="n_1",
                                           ylabel="σ_min(F_1)²", variant=plant("Thm 5.1", "exponent 2 in n_k", exponents={"n_k": 2.0})))
 
@@ -200,19 +200,20 @@ def test_calibration_margin_held_out(ntk_context, law, N, k, preset):
 PLANT_S = sec5.thm51_scenario("gaussian", 6, 1, 2, 0.01, "standard")
 
 
-def _slack(ctx, s, side):
-    """Measured slack at ``s`` over 30 independent draws: min σ_min²/lower (side "lower") or min upper/σ_min²."""
+def _past_every_value(ctx, s, side):
+    """A factor moving the ``side`` bound ×1.5 past every one of 30 independent measured σ_min² at ``s`` (above the
+    largest for the lower bound, below the smallest for the upper): false in essentially every draw."""
     v = np.array([sec5.sigma_min_sq(s, g) for g in trial_rngs(ctx.session_seed + 7919, "Thm 5.1", "slack", s, 30)])
-    return float(v.min() / sec5.lower_bound(s)) if side == "lower" else float(sec5.upper_bound(s) / v.max())
+    return 1.5 * float(v.max() / sec5.lower_bound(s)) if side == "lower" else float(v.min() / sec5.upper_bound(s)) / 1.5
 
 
 @pytest.mark.parametrize("side", ["lower", "upper"])
 def test_planted_bound_past_its_slack_is_refuted(ntk_context, side):
-    """The lower bound ×2 past its measured slack (or the upper bound ÷2 past it): false in essentially every draw,
-    so the check must refute it (r = 2, where the calibrated lower bound is tight to a factor ≈ 4–8)."""
+    """The lower bound moved past its measured slack — above every one of 30 independent measured values — (or the
+    upper bound below every one): false in essentially every draw, so the check must refute it (r = 2, where the
+    calibrated lower bound is tight to a factor ≈ 3–9)."""
     assert sec5.THM_5_1.in_regime(PLANT_S)
-    f = 2.0 * _slack(ntk_context, PLANT_S, side)
-    var = scaled("Thm 5.1", side, f if side == "lower" else 1.0 / f)
+    var = scaled("Thm 5.1", side, _past_every_value(ntk_context, PLANT_S, side))
     assert_planted_refuted(run_check(ntk_context, "Thm 5.1", "bounds", PLANT_S, variant=var))
 
 
