@@ -15,6 +15,11 @@ stacked products. :func:`jacobian` forms it explicitly, by a different route
 
 from __future__ import annotations
 
+import functools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.linalg.blas as _blas
 
@@ -124,16 +129,19 @@ def _empirical_ntk_stacked(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
     :func:`_features_and_rows`, which broadcast over the leading axes), then ``K ← (K + Kᵀ)/2``: the
     halving is exact and ``fl(a + b) = fl(b + a)``, so the result is exactly symmetric; it differs from the
     sum of exactly symmetric terms by rounding only. With one trial axis the trials are taken in chunks
-    whose features fit in cache (the elementwise passes are then not memory bound).
+    whose features fit in cache (the elementwise passes are then not memory bound), run by
+    :func:`parallel_map` when there are several.
     """
     if Ws[0].ndim == 3 and X.ndim in (2, 3):  # one trial axis: chunks of trials whose features fit in L2
         T, N = Ws[0].shape[0], X.shape[-2]
         chunk = max(1, _CHUNK_FLOATS // (N * max(W.shape[-1] for W in Ws)))
         if chunk < T:
             out = np.empty((T, N, N))
-            for a in range(0, T, chunk):
-                sl = slice(a, min(a + chunk, T))
+
+            def run(sl):
                 out[sl] = _stacked(X if X.ndim == 2 else X[sl], [W[sl] for W in Ws])
+
+            parallel_map(run, [slice(a, min(a + chunk, T)) for a in range(0, T, chunk)])
             return out
     return _stacked(X, Ws)
 
@@ -153,6 +161,72 @@ def _stacked(X, Ws):
     K += np.swapaxes(K, -1, -2)
     K *= 0.5
     return K
+
+
+# ------------------------------------------------------------------------------------------ threads
+# Large kernels are cut into a fixed set of independent pieces (row chunks, row panels, tiles: the cut
+# depends on the shapes only) run by as many threads as BLAS may use at the time of the call, each piece
+# with single-threaded BLAS. The result is then bitwise the same whatever the number of threads (OpenBLAS's
+# own threading partitions products differently with 1 and 2 threads, which changes the last bits for some
+# shapes), and on a loaded machine the idle threads sleep instead of spinning in BLAS's thread hand-off.
+# ``threadpoolctl.threadpool_limits(1)`` (as the test suite sets per worker) therefore makes ntk serial.
+# Without threadpoolctl the pieces run serially under BLAS's own threading.
+_CONTROLLER = None
+_BLAS_LOCK = threading.Lock()
+_BLAS_DEPTH = 0
+_BLAS_SAVED: list = []
+
+
+def _blas_libs():
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # optional here: then no threads of ntk's own
+            _CONTROLLER = False
+        else:
+            _CONTROLLER = ThreadpoolController().select(user_api="blas")
+    return _CONTROLLER.lib_controllers if _CONTROLLER else None
+
+
+@functools.lru_cache(maxsize=8)
+def _executor(workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ntk")
+
+
+def parallel_map(fn, items) -> None:
+    """``fn(item)`` for every item (independent pieces writing disjoint outputs), on as many threads as BLAS
+    may use now, with BLAS single-threaded meanwhile (restored afterwards; nested and concurrent calls share one
+    limit). Exceptions propagate. See the comment above for why."""
+    global _BLAS_DEPTH, _BLAS_SAVED
+    items = list(items)
+    libs = _blas_libs()
+    if libs is None:
+        for it in items:
+            fn(it)
+        return
+    with _BLAS_LOCK:
+        if _BLAS_DEPTH == 0:
+            _BLAS_SAVED = [lc.num_threads for lc in libs]
+            for lc in libs:
+                lc.set_num_threads(1)
+            workers = min(min(_BLAS_SAVED, default=1), os.cpu_count() or 1, len(items))
+        else:
+            workers = 1
+        _BLAS_DEPTH += 1
+    try:
+        if workers <= 1:
+            for it in items:
+                fn(it)
+        else:
+            for _ in _executor(workers).map(fn, items):
+                pass
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_DEPTH -= 1
+            if _BLAS_DEPTH == 0:
+                for lc, n in zip(libs, _BLAS_SAVED):
+                    lc.set_num_threads(n)
 
 
 def gram_upper(A: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -216,6 +290,71 @@ def _features_and_rows(X: np.ndarray, Ws: list[np.ndarray]):
     return Fs, Bs
 
 
+_PANEL_MIN_N = 256  # from this N on, the 2-D path works on fixed row panels (threads, see parallel_map)
+_ROWS = 128  # rows per panel / per forward chunk of _empirical_ntk_panels
+
+
+def _empirical_ntk_panels(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
+    """Layerwise sum for ``X`` of shape ``(N, d)``, ``N >= _PANEL_MIN_N``, on fixed row panels (:func:`parallel_map`).
+
+    Forward and backward pass on chunks of ``_ROWS`` rows (rows are independent), written in place into
+    ``F_1..F_{L-1}``, ``B_1..B_{L-1}``; then for every panel ``[r0:r1]`` of the upper triangle
+    ``K[r0:r1, r0:] = F_{L-1}[r]F_{L-1}[r0:]ᵀ + Σ_k (F_k[r]F_k[r0:]ᵀ) ∘ (B_{k+1}[r]B_{k+1}[r0:]ᵀ)`` by GEMM with
+    two panel-sized scratch arrays per thread, mirrored onto the lower triangle by the same task (the
+    destinations of different panels are disjoint). Operation count: the Grams of the upper triangle plus
+    ``N·_ROWS/2`` entries per Gram, and the forward and backward products.
+    """
+    L = len(Ws)
+    if Ws[-1].shape[-1] != 1:
+        raise ValueError(f"the output width n_L must be 1 for the NTK, got W_L of shape {Ws[-1].shape}")
+    N = X.shape[0]
+    Fs = [X] + [np.empty((N, W.shape[1])) for W in Ws[:-1]]
+    Bs = [np.empty((N, W.shape[1])) for W in Ws[:-1]]
+    wL = Ws[L - 1][:, 0]
+    chunks = [slice(a, min(a + _ROWS, N)) for a in range(0, N, _ROWS)]
+
+    def rows(sl):  # same operations as _features_and_rows, on rows sl
+        for l in range(L - 1):
+            f = Fs[l + 1][sl]
+            np.matmul(Fs[l][sl], Ws[l], out=f)
+            np.maximum(f, 0.0, out=f)
+        b = Bs[L - 2][sl]
+        np.multiply(Fs[L - 1][sl] > 0, wL, out=b)
+        for k in range(L - 2, 0, -1):
+            nb = Bs[k - 1][sl]
+            np.matmul(b, Ws[k].T, out=nb)
+            np.multiply(nb, Fs[k][sl] > 0, out=nb)
+            b = nb
+
+    parallel_map(rows, chunks)
+    K = np.empty((N, N))
+    local = threading.local()
+
+    def panel(sl):
+        r0, r1 = sl.start, sl.stop
+        m, w = r1 - r0, N - r0
+        buf = getattr(local, "buf", None)
+        if buf is None:
+            buf = local.buf = np.empty((2, _ROWS * N))
+        t, u = buf[0, : m * w].reshape(m, w), buf[1, : m * w].reshape(m, w)
+        Kt = K[r0:r1, r0:]
+        np.matmul(Fs[L - 1][sl], Fs[L - 1][r0:].T, out=t)
+        np.copyto(Kt, t)
+        for k in range(L - 2, -1, -1):
+            np.matmul(Fs[k][sl], Fs[k][r0:].T, out=t)
+            np.matmul(Bs[k][sl], Bs[k][r0:].T, out=u)
+            t *= u
+            Kt += t
+        sq = K[r0:r1, r0:r1]
+        il = np.tril_indices(m, -1)
+        sq[il] = sq.T[il]
+        if r1 < N:
+            K[r1:, r0:r1] = K[r0:r1, r1:].T
+
+    parallel_map(panel, chunks)
+    return K
+
+
 def _empirical_ntk_2d(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
     """Layerwise sum for ``X`` of shape ``(N, d)`` and unbatched weights, in three ``N × N`` buffers.
 
@@ -225,9 +364,11 @@ def _empirical_ntk_2d(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
     (:func:`mirror_upper`). Operation count: ``N(N+1)/2 · Σ(n_k + n_{k+1})`` multiply-adds for the
     Grams plus the forward and backward products (``benchmarks.bench_ntk.ntk_flops``).
     """
+    N = X.shape[0]
+    if N >= _PANEL_MIN_N:
+        return _empirical_ntk_panels(X, Ws)
     Fs, Bs = _features_and_rows(X, Ws)
     L = len(Ws)
-    N = X.shape[0]
     K = np.empty((N, N))
     gram_upper(Fs[L - 1], K)
     if L > 1:

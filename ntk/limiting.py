@@ -22,12 +22,13 @@ a tile in a fixed set of tile-sized buffers.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._validate import as_data, check_depth, check_positive_int, nonzero_row_norms
-from .empirical import gram_upper
+from .empirical import parallel_map
 
 __all__ = [
     "LimitingNTK",
@@ -380,17 +381,43 @@ def limiting_ntk_matrix(X, depth: int, *, out=None, block: int = _BLOCK, cols: i
     return out
 
 
+def _run_tiles(N: int, block: int, cols: int, work) -> None:
+    """``work(ws, tile)`` for every tile of :func:`_tiles`, with a tile workspace per thread.
+
+    Tiles are independent (each writes its own upper-triangle tile and, by :func:`_mirror`, the lower-triangle
+    block no other tile writes), so from ``N >= _PARALLEL_MIN_N`` on they run through :func:`parallel_map`
+    (threads, single-threaded BLAS; the result does not depend on the number of threads).
+    """
+    size = min(block, N) * min(cols, N)
+    tiles = list(_tiles(N, block, cols))
+    if N < _PARALLEL_MIN_N:
+        ws = _Workspace(size)
+        for t in tiles:
+            work(ws, t)
+        return
+    local = threading.local()
+
+    def run(t):
+        ws = getattr(local, "ws", None)
+        if ws is None:
+            ws = local.ws = _Workspace(size)
+        work(ws, t)
+
+    parallel_map(run, tiles)
+
+
+_PARALLEL_MIN_N = 256
+
+
 def _kmat_live(Xs, ns, U, scale, L, out, block, cols):
     """:func:`limiting_ntk_matrix` on nonzero rows at unit scale (``Xs``, norms ``ns``, unit rows ``U``)."""
     N = Xs.shape[0]
-    gram_upper(Xs, out)  # G^(1) in the upper triangle of out; each tile reads it, then holds K^(L) there
-    ws = _Workspace(min(block, N) * min(cols, N))
-    for r0, r1, c0, c1 in _tiles(N, block, cols):
+    XT = np.ascontiguousarray(Xs.T)
+
+    def work(ws, tile):
+        r0, r1, c0, c1 = tile
         th, s, rho, dl, tmp, gd, k, nn, mask = ws.views(r1 - r0, c1 - c0)
-        np.copyto(rho, out[r0:r1, c0:c1])
-        if c0 == r0:  # the diagonal square's lower triangle is not written by gram_upper: define it (mirrored later)
-            lo = np.tril_indices(r1 - r0, -1)
-            rho[lo] = rho.T[lo]
+        np.matmul(Xs[r0:r1], XT[:, c0:c1], out=rho)  # the whole tile of G^(1), lower part of a diagonal square too
         np.multiply(ns[r0:r1, None], ns[None, c0:c1], out=nn)
         _first_layer(rho, nn, U, r0, c0, th, s, dl, tmp, mask)
         np.copyto(k, rho)
@@ -398,13 +425,15 @@ def _kmat_live(Xs, ns, U, scale, L, out, block, cols):
             _step(th, s, rho, dl, gd, tmp, last=l == L)
             k *= gd
             k += rho
-        tile = out[r0:r1, c0:c1]
-        np.multiply(k, nn, out=tile)
+        dest = out[r0:r1, c0:c1]
+        np.multiply(k, nn, out=dest)
         if scale != 1.0:
             with np.errstate(over="ignore"):  # an overflow is reported below
-                tile *= scale  # × scale twice: scale² itself may over- or underflow
-                tile *= scale
+                dest *= scale  # × scale twice: scale² itself may over- or underflow
+                dest *= scale
         _mirror(out, r0, r1, c0, c1)
+
+    _run_tiles(N, block, cols, work)
     idx = np.arange(N)
     sq = np.einsum("ij,ij->i", Xs, Xs)  # ‖x_i‖² as a dot product, as in gram_exact
     with np.errstate(over="ignore"):
@@ -457,14 +486,14 @@ def _limiting_live(Xs, ns, U, scale, L, block, cols) -> LimitingNTK:
     G = [None] + [np.empty((N, N)) for _ in range(L)]
     Gd = [None, None] + [np.empty((N, N)) for _ in range(2, L + 1)]
     K = [None, G[1]] + [np.empty((N, N)) for _ in range(2, L + 1)]
-    gram_upper(Xs, G[1])
-    ws = _Workspace(min(block, N) * min(cols, N))
-    for r0, r1, c0, c1 in _tiles(N, block, cols):
+    XT = np.ascontiguousarray(Xs.T)
+
+    def work(ws, tile):
+        r0, r1, c0, c1 = tile
         th, s, rho, dl, tmp, _, _, nn, mask = ws.views(r1 - r0, c1 - c0)
-        np.copyto(rho, G[1][r0:r1, c0:c1])
-        if c0 == r0:  # the diagonal square's lower triangle is not written by gram_upper: define it
-            lo = np.tril_indices(r1 - r0, -1)
-            rho[lo] = rho.T[lo]
+        g1 = G[1][r0:r1, c0:c1]
+        np.matmul(Xs[r0:r1], XT[:, c0:c1], out=g1)
+        np.copyto(rho, g1)
         np.multiply(ns[r0:r1, None], ns[None, c0:c1], out=nn)
         _first_layer(rho, nn, U, r0, c0, th, s, dl, tmp, mask)
         _mirror(G[1], r0, r1, c0, c1)
@@ -478,6 +507,8 @@ def _limiting_live(Xs, ns, U, scale, L, block, cols) -> LimitingNTK:
             k += g
             for M in (G[l], Gd[l], K[l]):
                 _mirror(M, r0, r1, c0, c1)
+
+    _run_tiles(N, block, cols, work)
     idx = np.arange(N)
     sq = np.einsum("ij,ij->i", Xs, Xs)  # ‖x_i‖² as a dot product (not a squared root), as in gram_exact
     G[1][idx, idx] = sq

@@ -327,3 +327,61 @@ def test_psd_up_to_reported_floor(sc):
     bound, _ = _gram_bound(X, W, widths)
     e = ntk.lambda_min(K, extra_error=float(np.linalg.norm(bound)))
     assert e.value >= -e.floor, (e.value, e.floor)
+
+
+# ------------------------------------------------------------------------------------------ threads
+def test_results_do_not_depend_on_the_number_of_threads():
+    """From N = 256 on, the kernels are cut into fixed pieces run on as many threads as BLAS may use, each with
+    single-threaded BLAS (ntk.empirical.parallel_map): with 1 and with 2 BLAS threads the empirical NTK, the
+    limiting K^(L) (both paths) and a chunked batch are bitwise equal, and the BLAS limit is restored afterwards.
+    (OpenBLAS's own threading does change the last bits for some shapes; that is what the fixed pieces avoid.)
+    Meta: the panel path differs from the serial dsyrk path below N = 256 only by rounding (within 2γ|J||J|ᵀ) —
+    the comparison of bits is not vacuous, the two routes are distinct code."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import ntk.empirical as E
+
+    rng = np.random.default_rng(21)
+    widths = [7, 40, 30, 1]
+    X = rng.standard_normal((300, 7))
+    W = ntk.init_weights(widths, "he", rng)
+    Wb = ntk.init_weights_batch([5, 30, 20, 1], "he", rng, trials=40)
+    runs = []
+    for threads in (1, 2):
+        with threadpoolctl.threadpool_limits(threads, user_api="blas"):
+            before = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+            runs.append((ntk.empirical_ntk(X, W), ntk.limiting_ntk_matrix(X, 3), ntk.limiting_ntk(X, 3).ntk,
+                         ntk.empirical_ntk_batch(X[:20, :5], Wb)))
+            after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+            assert before == after
+    for a, b in zip(*runs):
+        assert np.array_equal(a, b)
+    bound, _ = _gram_bound(X[:60], W, widths)
+    saved = E._PANEL_MIN_N
+    try:
+        E._PANEL_MIN_N = 10**9
+        serial = ntk.empirical_ntk(X[:60], W)
+        E._PANEL_MIN_N = 1
+        panels = ntk.empirical_ntk(X[:60], W)
+    finally:
+        E._PANEL_MIN_N = saved
+    assert np.all(np.abs(panels - serial) <= 2 * bound) and np.array_equal(panels, panels.T)
+
+
+def test_parallel_map_restores_blas_threads_on_error():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from ntk.empirical import parallel_map
+
+    def info():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+
+    before = info()
+    seen = []
+
+    def fn(i):
+        seen.append(info())
+        if i == 3:
+            raise RuntimeError("piece 3 failed")
+
+    with pytest.raises(RuntimeError, match="piece 3"):
+        parallel_map(fn, range(6))
+    assert info() == before and all(all(n == 1 for n in s) for s in seen)
