@@ -194,6 +194,17 @@ def _executor(workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ntk")
 
 
+def _after_fork_in_child() -> None:
+    """A forked child (multiprocessing, Dask workers) has none of the parent's threads: fresh pools and lock."""
+    global _BLAS_LOCK, _BLAS_DEPTH, _BLAS_SAVED
+    _executor.cache_clear()
+    _BLAS_LOCK, _BLAS_DEPTH, _BLAS_SAVED = threading.Lock(), 0, []
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def parallel_map(fn, items) -> None:
     """``fn(item)`` for every item (independent pieces writing disjoint outputs), on as many threads as BLAS
     may use now, with BLAS single-threaded meanwhile (restored afterwards; nested and concurrent calls share one

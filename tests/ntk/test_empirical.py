@@ -385,3 +385,17 @@ def test_parallel_map_restores_blas_threads_on_error():
     with pytest.raises(RuntimeError, match="piece 3"):
         parallel_map(fn, range(6))
     assert info() == before and all(all(n == 1 for n in s) for s in seen)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_threads_work_in_a_forked_child():
+    """The thread pools of a parent that has used them do not exist in a forked child (multiprocessing, Dask
+    workers): the child builds its own and computes the same kernel."""
+    import multiprocessing as mp
+
+    X = np.random.default_rng(3).standard_normal((300, 4))
+    ref = ntk.limiting_ntk_matrix(X, 3)  # the parent's pool is now alive
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(ntk.limiting_ntk_matrix, (X, 3)).get(timeout=120)
+    assert np.array_equal(got, ref)
