@@ -302,13 +302,14 @@ def _features_and_rows(X: np.ndarray, Ws: list[np.ndarray]):
 
 
 _PANEL_MIN_N = 256  # from this N on, the 2-D path works on fixed row panels (threads, see parallel_map)
-_ROWS = 128  # rows per panel / per forward chunk of _empirical_ntk_panels
+_ROWS = 128  # rows per Gram panel of _empirical_ntk_panels
+_FWD_ROWS = 256  # rows per chunk of its forward and backward pass
 
 
 def _empirical_ntk_panels(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
     """Layerwise sum for ``X`` of shape ``(N, d)``, ``N >= _PANEL_MIN_N``, on fixed row panels (:func:`parallel_map`).
 
-    Forward and backward pass on chunks of ``_ROWS`` rows (rows are independent), written in place into
+    Forward and backward pass on chunks of ``_FWD_ROWS`` rows (rows are independent), written in place into
     ``F_1..F_{L-1}``, ``B_1..B_{L-1}``; then for every panel ``[r0:r1]`` of the upper triangle
     ``K[r0:r1, r0:] = F_{L-1}[r]F_{L-1}[r0:]ᵀ + Σ_k (F_k[r]F_k[r0:]ᵀ) ∘ (B_{k+1}[r]B_{k+1}[r0:]ᵀ)`` by GEMM with
     two panel-sized scratch arrays per thread, mirrored onto the lower triangle by the same task (the
@@ -322,8 +323,6 @@ def _empirical_ntk_panels(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
     Fs = [X] + [np.empty((N, W.shape[1])) for W in Ws[:-1]]
     Bs = [np.empty((N, W.shape[1])) for W in Ws[:-1]]
     wL = Ws[L - 1][:, 0]
-    chunks = [slice(a, min(a + _ROWS, N)) for a in range(0, N, _ROWS)]
-
     def rows(sl):  # same operations as _features_and_rows, on rows sl
         for l in range(L - 1):
             f = Fs[l + 1][sl]
@@ -337,7 +336,7 @@ def _empirical_ntk_panels(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
             np.multiply(nb, Fs[k][sl] > 0, out=nb)
             b = nb
 
-    parallel_map(rows, chunks)
+    parallel_map(rows, [slice(a, min(a + _FWD_ROWS, N)) for a in range(0, N, _FWD_ROWS)])
     K = np.empty((N, N))
     local = threading.local()
 
@@ -362,7 +361,7 @@ def _empirical_ntk_panels(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
         if r1 < N:
             K[r1:, r0:r1] = K[r0:r1, r1:].T
 
-    parallel_map(panel, chunks)
+    parallel_map(panel, [slice(a, min(a + _ROWS, N)) for a in range(0, N, _ROWS)])
     return K
 
 

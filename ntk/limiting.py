@@ -289,10 +289,12 @@ def _step(th, s, rho, dl, gd, tmp, last: bool):
     """One layer of the recursion on a tile, in place: angle data of layer ``l−1`` → ``Ġ^(l)`` and layer ``l``.
 
     ``gd ← Ġ = (π − θ)/π``; with ``t = (θ cos θ − sin θ)/π ≤ 0`` (:func:`_theta_cos_minus_sin`, no
-    cancellation for small ``θ``), ``ρ ← ρ' = ρ − t`` (a sum of two nonnegative terms after the first
-    layer) and ``δ ← 1 − ρ' = δ + t``; both are the exact ``κ_1`` update
-    ``ρ' = (sin θ + (π − θ) cos θ)/π`` rearranged. Unless ``last``, ``(θ, sin θ)`` of layer ``l`` follow
-    from ``δ`` (:func:`_angle_from_delta`; ``θ ≤ π/2`` there).
+    cancellation for small ``θ``), ``ρ ← ρ' = ρ − t`` and ``δ ← 1 − ρ' = δ + t``; both are the exact
+    ``κ_1`` update ``ρ' = (sin θ + (π − θ) cos θ)/π`` rearranged. From the second step on ``ρ ≥ 0``, so
+    ``ρ − t`` adds nonnegative terms; in the first, near-antipodal pairs (``ρ ≈ −1``, ``ρ' ≈ (π−θ)³/3π``)
+    get ``ρ'`` to an absolute ``O(eps)``, as from the closed form (the error model is absolute in the
+    entry scale); ``δ + t`` never cancels (``|t| ≤ δ/2`` on ``[0, π]``). Unless ``last``, ``(θ, sin θ)``
+    of layer ``l`` follow from ``δ`` (:func:`_angle_from_delta`; ``θ ≤ π/2`` there).
     """
     _theta_cos_minus_sin(th, rho, s, out=tmp)
     tmp /= np.pi
