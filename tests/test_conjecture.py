@@ -36,10 +36,15 @@ def test_depth_linear_is_verified(ntk_context):
 
 
 def test_records_replay_from_the_seed():
-    f = ROOT / "examples" / "conjecture_depth_linear.py"
-    a = [(r.record_id, r.verdict, r.successes, r.trials) for r in check_file(_ctx(3, 1e-10), f)[:2]]
-    b = [(r.record_id, r.verdict, r.successes, r.trials) for r in check_file(_ctx(3, 1e-10), f)[:2]]
-    assert a == b
+    """Same file, seed and scenario: the same record (id, verdict, counts) — the bounds check of one scenario
+    run twice through the registered conjecture check."""
+    from theorems.conjecture import BOUNDS, load_file
+    from theorems.harness import run_check
+
+    c = load_file(ROOT / "examples" / "conjecture_depth_linear.py")[0]
+    s = c.paths["L"][0]
+    a, b = (run_check(_ctx(3, 1e-10), c.statement.id, BOUNDS, s) for _ in range(2))
+    assert (a.record_id, a.verdict, a.successes, a.trials) == (b.record_id, b.verdict, b.successes, b.trials)
 
 
 @pytest.mark.parametrize("bad,match", [

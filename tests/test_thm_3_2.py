@@ -113,7 +113,8 @@ def test_explicit_form(ntk_context, s):
 
 
 # ----------------------------------------------------------------------- (3) asymptotic form
-MAX_TRIALS = 600  # Thm 3.2 trials are cheap (N ≤ 32): buy the power the stated probabilities ask for
+#: Thm 3.2 trials are cheap (N ≤ 32): buy the power the stated probabilities ask for, within the profile's time
+MAX_TRIALS = examples(300, 300, 2000)
 
 
 @with_promoted("Thm 3.2", "asymptotic-bounds")
