@@ -302,19 +302,25 @@ def _features_and_rows(X: np.ndarray, Ws: list[np.ndarray]):
 
 
 _PANEL_MIN_N = 256  # from this N on, the 2-D path works on fixed row panels (threads, see parallel_map)
-_ROWS = 128  # rows per Gram panel of _empirical_ntk_panels
-_FWD_ROWS = 256  # rows per chunk of its forward and backward pass
+_ROWS = 128  # at most this many rows per Gram panel of _empirical_ntk_panels
+_FWD_ROWS = 256  # at most this many rows per chunk of its forward and backward pass
+
+
+def _piece_rows(N: int, most: int) -> int:
+    """Rows per piece: ``most``, but at least 8 pieces (for threads to share) and at least 32 rows (a function of
+    ``N`` only, so the cut — hence every bit of the result — does not depend on the number of threads)."""
+    return max(32, min(most, N // 8))
 
 
 def _empirical_ntk_panels(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
     """Layerwise sum for ``X`` of shape ``(N, d)``, ``N >= _PANEL_MIN_N``, on fixed row panels (:func:`parallel_map`).
 
-    Forward and backward pass on chunks of ``_FWD_ROWS`` rows (rows are independent), written in place into
+    Forward and backward pass on chunks of rows (rows are independent; :func:`_piece_rows`), in place into
     ``F_1..F_{L-1}``, ``B_1..B_{L-1}``; then for every panel ``[r0:r1]`` of the upper triangle
     ``K[r0:r1, r0:] = F_{L-1}[r]F_{L-1}[r0:]ᵀ + Σ_k (F_k[r]F_k[r0:]ᵀ) ∘ (B_{k+1}[r]B_{k+1}[r0:]ᵀ)`` by GEMM with
     two panel-sized scratch arrays per thread, mirrored onto the lower triangle by the same task (the
     destinations of different panels are disjoint). Operation count: the Grams of the upper triangle plus
-    ``N·_ROWS/2`` entries per Gram, and the forward and backward products.
+    ``N·p/2`` entries per Gram (``p`` rows per panel), and the forward and backward products.
     """
     L = len(Ws)
     if Ws[-1].shape[-1] != 1:
@@ -323,6 +329,7 @@ def _empirical_ntk_panels(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
     Fs = [X] + [np.empty((N, W.shape[1])) for W in Ws[:-1]]
     Bs = [np.empty((N, W.shape[1])) for W in Ws[:-1]]
     wL = Ws[L - 1][:, 0]
+
     def rows(sl):  # same operations as _features_and_rows, on rows sl
         for l in range(L - 1):
             f = Fs[l + 1][sl]
@@ -336,16 +343,18 @@ def _empirical_ntk_panels(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
             np.multiply(nb, Fs[k][sl] > 0, out=nb)
             b = nb
 
-    parallel_map(rows, [slice(a, min(a + _FWD_ROWS, N)) for a in range(0, N, _FWD_ROWS)])
+    fr = _piece_rows(N, _FWD_ROWS)
+    parallel_map(rows, [slice(a, min(a + fr, N)) for a in range(0, N, fr)])
     K = np.empty((N, N))
     local = threading.local()
+    pr = _piece_rows(N, _ROWS)
 
     def panel(sl):
         r0, r1 = sl.start, sl.stop
         m, w = r1 - r0, N - r0
         buf = getattr(local, "buf", None)
         if buf is None:
-            buf = local.buf = np.empty((2, _ROWS * N))
+            buf = local.buf = np.empty((2, pr * N))
         t, u = buf[0, : m * w].reshape(m, w), buf[1, : m * w].reshape(m, w)
         Kt = K[r0:r1, r0:]
         np.matmul(Fs[L - 1][sl], Fs[L - 1][r0:].T, out=t)
@@ -361,7 +370,7 @@ def _empirical_ntk_panels(X: np.ndarray, Ws: list[np.ndarray]) -> np.ndarray:
         if r1 < N:
             K[r1:, r0:r1] = K[r0:r1, r1:].T
 
-    parallel_map(panel, [slice(a, min(a + _ROWS, N)) for a in range(0, N, _ROWS)])
+    parallel_map(panel, [slice(a, min(a + pr, N)) for a in range(0, N, pr)])
     return K
 
 
