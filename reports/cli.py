@@ -180,10 +180,18 @@ def cmd_figure2(a) -> int:
     print(f"measured: {took:.0f} s for {sum(c.values.size for c in curves)} trials ({a.scale}, {a.grid}, {a.trials} "
           f"trials/point, scheduler {getattr(executor, 'spec', None) or 'none'}); peak RSS {rss:.0f} MiB; load average "
           f"now {os.getloadavg()[0]:.1f}")
-    print(f"estimate: the full grid ({len(F.GRIDS['full'])} points per curve) at {estimate['trials']} trials would take "
-          f"{estimate['seconds'] / 3600:.1f} h in-process at the per-trial times measured here "
-          f"(per-curve trial cost ~ x^b fitted on the measured levels)")
-    env = capture_environment(session_seed=seed, alpha=a.alpha, results_dir=results)
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = max([int(p["num_threads"]) for p in threadpool_info() if p.get("user_api") == "blas"] or [1])
+    except Exception:  # pragma: no cover - threadpoolctl is a dependency
+        blas = 1
+    cpu_s = estimate["cpu_seconds"]
+    print(f"estimate: the full grid ({len(F.GRIDS['full'])} points per curve) at {estimate['trials']} trials, in-process: "
+          f"{_duration(estimate['seconds'])} at the wall times per trial measured here (this run's load); "
+          f"{_duration(cpu_s)} of CPU, i.e. about {_duration(cpu_s / blas)} on {blas} idle core(s) "
+          f"(per-trial times interpolated in log-log between the measured levels)")
+    env = capture_environment(session_seed=seed, alpha=a.alpha * len(records), results_dir=results)  # Bonferroni total
     env["figure2"] = {"scale": a.scale, "grid": a.grid, "trials": a.trials, "seconds": took, "peak_rss_mib": rss,
                       "full_grid_estimate": estimate, "command": replay}
     (results / "environment.json").write_text(json.dumps(env, indent=1, default=str) + "\n", encoding="utf-8")
@@ -194,6 +202,10 @@ def cmd_figure2(a) -> int:
     print()
     _print_paths(out)
     return 1 if any(r.verdict == "refuted" for r in records) else 0
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
 
 def figure2_text(curves, records) -> str:
@@ -244,7 +256,7 @@ def cmd_check(a) -> int:
     write_merged(records, results / "records.json")
     for r in records:
         print(f"{r.verdict:<12} {r.statement_id}  [{r.check}]  {r.reason[:120]}")
-    env = capture_environment(session_seed=seed, alpha=a.alpha, results_dir=results)
+    env = capture_environment(session_seed=seed, alpha=a.alpha * len(records), results_dir=results)  # Bonferroni total
     report, figures = build_report(records, environment=env, source={"source": str(results / "records.json"),
                                                                      "results_dir": str(results)},
                                    title=f"ntkverify — conjectures of {a.file}")

@@ -159,9 +159,10 @@ def point_trial(scenario: Mapping[str, Any], rng: np.random.Generator) -> dict:
     """One Monte Carlo trial of a point: fresh data ``X ~ P_X`` (``N × d``) and weights, then
     ``λ_min(c K̄)`` with ``c = 4/(n_1 n_2)`` on the left (``ntk.limit_scaling``) and ``c = 1`` on the right.
 
-    Returns ``{"lambda_min", "floor", "seconds"}`` (a plain dict: picklable, JSON-able). Exact up to the
+    Returns ``{"lambda_min", "floor", "seconds", "cpu_seconds"}`` (a plain dict: picklable, JSON-able; CPU time
+    of the whole process, BLAS threads included, so it does not depend on the machine's load). Exact up to the
     eigensolver's floor, which is returned."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     N, d, n1, n2 = (int(scenario[k]) for k in ("N", "d", "n1", "n2"))
     widths = [d, n1, n2, 1]
     X = law_from_spec(scenario["law"]).sample(N, d, rng)
@@ -171,18 +172,21 @@ def point_trial(scenario: Mapping[str, Any], rng: np.random.Generator) -> dict:
     if scenario["panel"] == "left":
         K *= ntk.limit_scaling(widths)
     e = ntk.lambda_min(K)
-    return {"lambda_min": float(e.value), "floor": float(e.floor), "seconds": time.perf_counter() - t0}
+    return {"lambda_min": float(e.value), "floor": float(e.floor), "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.process_time() - c0}
 
 
 @dataclass
 class Curve:
     """A computed curve: per-point mean ``y`` and sample standard deviation ``yerr`` (``ddof = 1``) of
-    λ_min over the trials, the per-trial ``values[i, t]``, numerical ``floors[i, t]`` and ``seconds[i, t]``."""
+    λ_min over the trials, the per-trial ``values[i, t]``, numerical ``floors[i, t]``, wall ``seconds[i, t]`` and
+    process CPU time ``cpu[i, t]``."""
 
     spec: CurveSpec
     values: np.ndarray
     floors: np.ndarray
     seconds: np.ndarray
+    cpu: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -244,8 +248,7 @@ def run_figure(scale: str = "paper", grid: str = "full", trials: int = PAPER["tr
     # the most expensive points first: the ETA then errs on the safe side
     cost = lambda u: _cost(specs[u[0]].points[u[1]].scenario)  # noqa: E731
     units.sort(key=lambda u: (-cost(u), u))
-    res = {ci: (np.empty((len(s.points), trials)), np.empty((len(s.points), trials)), np.empty((len(s.points), trials)))
-           for ci, s in enumerate(specs)}
+    res = {ci: tuple(np.empty((len(s.points), trials)) for _ in range(4)) for ci, s in enumerate(specs)}
     it: Iterable = units
     if progress is not None:
         it = progress(units, total=len(units), desc=f"Fig 2 ({scale}, {grid}, {trials} trials)")
@@ -256,10 +259,11 @@ def run_figure(scale: str = "paper", grid: str = "full", trials: int = PAPER["tr
             seeds = [seeds[t]]
         outs = run_trials(point_trial, p.scenario, seeds, executor=executor)
         cols = slice(None) if t is None else slice(t, t + 1)
-        v, f, s_ = res[ci]
+        v, f, s_, cpu = res[ci]
         v[pi, cols] = [o["lambda_min"] for o in outs]
         f[pi, cols] = [o["floor"] for o in outs]
         s_[pi, cols] = [o["seconds"] for o in outs]
+        cpu[pi, cols] = [o["cpu_seconds"] for o in outs]
     return [Curve(s, *res[ci]) for ci, s in enumerate(specs)]
 
 
@@ -298,6 +302,7 @@ def _measured(curve: Curve, y_judged: np.ndarray) -> dict:
             "yerr": curve.yerr, "y_trials": np.asarray(y_judged, dtype=float).tolist(),
             "values": curve.values.tolist(), "floor": curve.floors.max(axis=1).tolist(),
             "seconds_per_trial": curve.seconds.mean(axis=1).tolist(), "trials": curve.trials,
+            **({"cpu_seconds_per_trial": curve.cpu.mean(axis=1).tolist()} if curve.cpu is not None else {}),
             "xlabel": xlabel, "ylabel": ylabel, "law": "standard Gaussian N(0, I_d)",
             "yerr_kind": "sample standard deviation over the trials (ddof = 1), as the paper's ±1 sd band"}
 
@@ -394,20 +399,23 @@ def record_curve(ctx, curve: Curve) -> list:
 
 
 def full_grid_estimate(curves: Sequence[Curve], trials: int = PAPER["trials"], grid: str = "full") -> dict:
-    """Seconds the figure would take on ``grid`` with ``trials`` trials per point, in-process, from the
-    measured per-trial times: per curve, ``log seconds`` is fitted affinely in ``log x`` (least squares over the
-    measured levels: trial cost is a power of ``x`` up to BLAS efficiency) and summed over the grid's levels."""
-    out, total = {}, 0.0
+    """Time the figure would take on ``grid`` with ``trials`` trials per point, in-process, from the measured
+    per-trial times: per curve, the mean time per trial at the measured levels is interpolated piecewise
+    linearly in ``(log x, log time)`` (trial cost is close to a power of ``x`` between levels) and summed over
+    the grid's levels. Two figures: ``seconds`` from the wall times (what this run's load gave) and
+    ``cpu_seconds`` from the process CPU time (BLAS threads included; divided by the cores BLAS uses it is the
+    wall time on an idle machine)."""
+    out, total, total_cpu = {}, 0.0, 0.0
     for c in curves:
-        xs = np.asarray(c.x, dtype=float)
-        t = c.seconds.mean(axis=1)
-        target = np.asarray([v // SCALES[c.spec.scale] for v in GRIDS[grid]], dtype=float)
-        if xs.size >= 2 and np.ptp(np.log(xs)) > 0:
-            b, a = np.polyfit(np.log(xs), np.log(t), 1)
-            per = np.exp(a + b * np.log(target))
-        else:
-            per, b = np.full(target.size, float(t.mean())), 0.0
-        secs = float(per.sum() * trials)
-        out[f"{c.panel} {c.label}"] = {"seconds": secs, "cost_exponent": float(b), "points": int(target.size)}
+        lx = np.log(np.asarray(c.x, dtype=float))
+        target = np.log(np.asarray([v // SCALES[c.spec.scale] for v in GRIDS[grid]], dtype=float))
+
+        def per_point(t):
+            return np.exp(np.interp(target, lx, np.log(t))) if lx.size >= 2 else np.full(target.size, float(t.mean()))
+
+        secs = float(per_point(c.seconds.mean(axis=1)).sum() * trials)
+        cpu = float(per_point(c.cpu.mean(axis=1)).sum() * trials) if c.cpu is not None else float("nan")
+        out[f"{c.panel} {c.label}"] = {"seconds": secs, "cpu_seconds": cpu, "points": int(target.size)}
         total += secs
-    return {"grid": grid, "trials": trials, "seconds": total, "curves": out}
+        total_cpu += cpu
+    return {"grid": grid, "trials": trials, "seconds": total, "cpu_seconds": total_cpu, "curves": out}
