@@ -282,7 +282,7 @@ def test_control_repeated_points_is_detected(ntk_context):
     zeros = []
     for g in trial_rngs(ntk_context.session_seed, "Thm 3.2", "control-repeated", {"N": 16, "d": 64}, 5):
         X = law.sample(16, 64, g)
-        e = ntk.lambda_min(ntk.limiting_ntk(X, 3).ntk)
+        e = ntk.lambda_min(ntk.limiting_ntk_matrix(X, 3))
         zeros.append(abs(e.value) <= e.floor * 4)  # exact zero up to 4 floors (the matrix has an exact null vector)
     assert_control(ntk_context, "Thm 3.2", "repeated points", {"N": 16, "d": 64, "L": 3}, detected=all(zeros),
                    hypothesis_violated="i.i.d. continuous data",

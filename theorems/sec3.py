@@ -213,7 +213,7 @@ def _sample(s: Mapping, rng) -> np.ndarray:
 
 def _lambda(s, rng):
     X = _sample(s, rng)
-    return ntk.lambda_min(ntk.limiting_ntk(X, s["L"]).ntk)
+    return ntk.lambda_min(ntk.limiting_ntk_matrix(X, s["L"]))
 
 
 @check("Thm 3.2", "explicit-bounds", probability=explicit_probability)
