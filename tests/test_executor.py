@@ -192,6 +192,17 @@ def test_chunked_dispatch_returns_the_in_process_record():
     assert _comparable(run_check(ctx1, sid, name, s)) == _comparable(run_check(ctx0, sid, name, s))
 
 
+def test_many_jobs_in_order_with_one_progress_item_per_trial():
+    jobs = [(_pid_trial, {}, trial_seeds(5, "executor test", f"job {i}", {}, m)) for i, m in enumerate((3, 0, 7))]
+    want = [E.run_trials(t, s, q) for t, s, q in jobs]
+    for executor in (None, E.DaskExecutor(_FakeClient(threads=2))):
+        out = io.StringIO()
+        got = E.run_trials_many(jobs, executor=executor, desc="jobs",
+                                progress=lambda it, total, desc: P.progress(it, total=total, desc=desc, stream=out, enable=True))
+        assert [[x for _, x in g] for g in got] == [[x for _, x in w] for w in want]
+        assert "10/10" in out.getvalue()
+
+
 def test_record_comparison_detects_trials_out_of_order():
     """Meta: an executor that reverses the trials inside each chunk passes the count checks, but the records
     differ (worst-case trial index) — so the cluster tests' equality can fail."""
@@ -345,6 +356,11 @@ def test_records_identical_in_process_and_on_a_local_cluster(cluster, in_process
     got = E.run_trials(_pid_trial, {}, seeds, executor=cluster)
     assert {pid for pid, _ in got} <= set(workers.values())
     assert [x for _, x in got] == [x for _, x in E.run_trials(_pid_trial, {}, seeds)]
+    # several jobs at once (the Figure 2 command's points), progress fed as chunks complete
+    out = io.StringIO()
+    many = E.run_trials_many([(_pid_trial, {}, seeds[:5]), (_pid_trial, {}, seeds[5:])], executor=cluster,
+                             progress=lambda it, total, desc: P.progress(it, total=total, stream=out, enable=True))
+    assert [x for g in many for _, x in g] == [x for _, x in got] and "16/16" in out.getvalue()
 
 
 @pytest.mark.cluster

@@ -7,7 +7,7 @@ trial's randomness does not depend on where or when it runs, and the records a c
 verdict, trial and success counts, measured values — are the same whatever the backend, bit for bit, as long
 as every trial sees the same number of BLAS threads on the same kind of CPU. (Measured here: OpenBLAS' matrix
 products of some shapes, e.g. the forward pass of Thm 4.1's networks, round differently with 1 and 2 threads —
-last-ulp differences in 6 of 440 Thm 3.2/4.1 records, no verdict or count changed.) The suite's usual runs
+last-ulp differences in 6 of the 228 records of a Thm 3.2/4.1 run, no verdict or count changed.) The suite's usual runs
 match: ``pytest -n auto`` caps each xdist worker at ``cores // workers`` threads, and a ``local:N`` cluster
 caps each worker process at ``cores // N``. For other combinations (``-n 0`` against a cluster, say), set
 ``NTK_BLAS_THREADS=k`` (:data:`BLAS_ENV`): every trial then runs with ``k`` BLAS threads, here and on every
@@ -27,6 +27,8 @@ one Dask task returning ``(start, outcomes)``. A registered check's trial functi
 ``(statement id, check name)`` — and resolved on the worker through :data:`theorems.harness.CHECKS` after
 importing :func:`theorems.catalog.load_all`; any other function (a sweep's helper, a test's) is pickled by
 cloudpickle. Chunks are gathered in order and checked to cover exactly trials ``0 … m−1``.
+:func:`run_trials_many` submits the chunks of many jobs at once (the points of a figure: no idle workers
+between points) and can feed a progress bar as chunks complete.
 
 Failures. A worker that dies while running a chunk (killed, out of memory) loses only its in-flight chunks:
 the scheduler re-runs them on another worker, with the same seeds, so the result is unchanged. A chunk whose
@@ -43,10 +45,9 @@ reports the caps in force.
 
 from __future__ import annotations
 
-import math
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,7 @@ __all__ = [
     "parse_scheduler",
     "pinned_blas_threads",
     "run_trials",
+    "run_trials_many",
     "start_local_cluster",
     "worker_blas_threads",
 ]
@@ -117,6 +119,36 @@ def parse_scheduler(value: str | None) -> SchedulerSpec:
             raise ValueError(f"scheduler {value!r}: port {port} is not in 1..65535")
         return SchedulerSpec("tcp", address=v)
     raise ValueError(f"scheduler {value!r} not understood: expected {_SCHEDULER_HELP}")
+
+
+def run_trials_many(jobs: Sequence[tuple[Callable, Mapping[str, Any], Sequence]], *, executor: Any = None,
+                    progress: Callable[..., Iterable] | None = None, desc: str = "") -> list[list]:
+    """:func:`run_trials` of every ``(trial, scenario, seeds)`` job, outcomes per job in seed order. On a cluster all
+    chunks of all jobs are submitted at once (no idle workers between jobs, e.g. between the points of a figure);
+    ``progress(iterable, total=trials, desc=desc)`` (e.g. :func:`reports.progress.progress`) sees one item per
+    finished trial."""
+    jobs = [(t, s, list(q)) for t, s, q in jobs]
+    if executor is not None:
+        if not isinstance(executor, DaskExecutor):
+            raise ValueError(f"executor must be None or a theorems.executor.DaskExecutor, got {executor!r}")
+        return executor.map_many(jobs, progress=progress, desc=desc)
+    flat = ((i, t, s, q) for i, (t, s, seeds) in enumerate(jobs) for q in seeds)
+    if progress is not None:
+        flat = progress(flat, total=sum(len(q) for *_, q in jobs), desc=desc)
+    out: list[list] = [[] for _ in jobs]
+    pin = pinned_blas_threads()
+    from contextlib import nullcontext
+
+    if pin is not None:
+        from threadpoolctl import threadpool_limits
+
+        ctx = threadpool_limits(limits=pin)
+    else:
+        ctx = nullcontext()
+    with ctx:
+        for i, t, s, q in flat:
+            out[i].append(t(s, np.random.default_rng(q)))
+    return out
 
 
 def pinned_blas_threads() -> int | None:
@@ -258,6 +290,22 @@ def worker_blas_threads() -> list[int]:
     return [int(p["num_threads"]) for p in threadpool_info() if p.get("user_api") == "blas"]
 
 
+def _trials_done(futures: list, sizes: Mapping[int, int]):
+    """One item per finished trial, as chunks complete (real Dask futures), or in order (anything else)."""
+    try:
+        from distributed import Future, as_completed
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        Future = None
+    if Future is not None and futures and all(isinstance(f, Future) for f in futures):
+        for f in as_completed(futures):
+            for _ in range(sizes[id(f)]):
+                yield None
+    else:
+        for f in futures:
+            for _ in range(sizes[id(f)]):
+                yield None
+
+
 # -------------------------------------------------------------------------------------- the executor
 class DaskExecutor:
     """Runs trial chunks on a :class:`distributed.Client`. Use :func:`open_executor` to make one; ``close()``
@@ -281,46 +329,65 @@ class DaskExecutor:
 
     def map_trials(self, trial: Callable, scenario: Mapping[str, Any], seeds: Sequence) -> list:
         """The outcomes of every seed, in order (see :func:`run_trials`)."""
+        return self.map_many([(trial, scenario, seeds)])[0]
+
+    def map_many(self, jobs: Sequence[tuple[Callable, Mapping[str, Any], Sequence]], *,
+                 progress: Callable[..., Iterable] | None = None, desc: str = "") -> list[list]:
+        """:func:`run_trials` of every ``(trial, scenario, seeds)`` job, all chunks submitted at once (no barrier
+        between jobs), each job's outcomes in seed order; ``progress(iterable, total=trials, desc=desc)`` sees one
+        item per finished trial, chunk by chunk."""
         from concurrent.futures import CancelledError
 
         from distributed import KilledWorker
 
         if self._closed:
             raise RuntimeError(f"{self!r} is closed")
-        seeds = list(seeds)
-        m = len(seeds)
-        if m == 0:
-            return []
-        ref = _trial_reference(trial)
-        scenario = dict(scenario)
-        bounds = chunk_bounds(m, self.threads() * self.chunks_per_thread)
-        futures = [self.client.submit(_run_chunk, ref, scenario, seeds[a:b], a, pure=False, retries=0,
-                                      key=f"ntk-trials-{a}-{b}-{os.urandom(6).hex()}")
-                   for a, b in bounds]
-        what = f"{ref[1]} [{ref[2]}]" if ref[0] == "check" else getattr(trial, "__qualname__", repr(trial))
+        plans = []  # per job: (what, bounds, futures)
+        all_futures: list = []
+        chunks = self.threads() * self.chunks_per_thread
         try:
-            results = self.client.gather(futures)
+            for trial, scenario, seeds in jobs:
+                seeds = list(seeds)
+                ref = _trial_reference(trial)
+                what = f"{ref[1]} [{ref[2]}]" if ref[0] == "check" else getattr(trial, "__qualname__", repr(trial))
+                bounds = chunk_bounds(len(seeds), chunks)
+                futs = [self.client.submit(_run_chunk, ref, dict(scenario), seeds[a:b], a, pure=False, retries=0,
+                                           key=f"ntk-trials-{a}-{b}-{os.urandom(6).hex()}") for a, b in bounds]
+                plans.append((what, bounds, futs, len(seeds)))
+                all_futures += futs
+            if progress is not None:
+                total = sum(m for *_, m in plans)
+                sizes = {id(f): b - a for _, bounds, futs, _ in plans for (a, b), f in zip(bounds, futs)}
+                for _ in progress(_trials_done(all_futures, sizes), total=total, desc=desc):
+                    pass
+            results = self.client.gather(all_futures)
         except KilledWorker as exc:
-            self.client.cancel(futures)
+            self.client.cancel(all_futures)
+            whose = {f.key: what for what, _, futs, _ in plans for f in futs if hasattr(f, "key")}
             raise TrialsLost(
-                f"trials of {what} lost: a chunk's worker died more than the scheduler's allowed-failures times "
-                f"({exc}); the check is not judged (no partial result)") from exc
+                f"trials of {whose.get(getattr(exc, 'task', None), 'a check')} lost: a chunk's worker died more than the "
+                f"scheduler's allowed-failures times ({exc}); the check is not judged (no partial result)") from exc
         except (CancelledError, OSError) as exc:  # lost scheduler / closed comm
-            self.client.cancel(futures)
-            raise TrialsLost(f"trials of {what} lost: the connection to the scheduler failed ({exc!r}); "
-                             "the check is not judged (no partial result)") from exc
+            self.client.cancel(all_futures)
+            raise TrialsLost(f"trials lost: the connection to the scheduler failed ({exc!r}); the check is not judged "
+                             "(no partial result)") from exc
         except BaseException:
-            self.client.cancel(futures)
+            self.client.cancel(all_futures)
             raise
-        outcomes: list = []
-        for (a, b), (start, chunk) in zip(bounds, results):
-            if start != a or len(chunk) != b - a:
-                raise TrialsLost(f"trials of {what}: chunk [{a}, {b}) came back as start {start} with {len(chunk)} "
-                                 "outcomes; the check is not judged")
-            outcomes.extend(chunk)
-        if len(outcomes) != m:
-            raise TrialsLost(f"trials of {what}: {len(outcomes)} outcomes for {m} seeds; the check is not judged")
-        return outcomes
+        out, pos = [], 0
+        for what, bounds, futs, m in plans:
+            outcomes: list = []
+            for a, b in bounds:
+                start, chunk = results[pos]
+                pos += 1
+                if start != a or len(chunk) != b - a:
+                    raise TrialsLost(f"trials of {what}: chunk [{a}, {b}) came back as start {start} with {len(chunk)} "
+                                     "outcomes; the check is not judged")
+                outcomes.extend(chunk)
+            if len(outcomes) != m:
+                raise TrialsLost(f"trials of {what}: {len(outcomes)} outcomes for {m} seeds; the check is not judged")
+            out.append(outcomes)
+        return out
 
     def close(self) -> None:
         if self._closed:
