@@ -40,6 +40,8 @@ __all__ = [
     "even_r",
     "max_n_for_wide_layer",
     "pick_beta_preset",
+    "thm62_candidates",
+    "thm62_scenarios",
     "violating_laws",
     "wide_threshold",
 ]
@@ -416,3 +418,60 @@ def datasets(draw, budget: Budget | str | None = None, *, law: DataLaw | SearchS
         d = draw(st.integers(min_d, b.max_d), label="d")
     return DatasetSpec(law, n, d)
 
+
+
+# ----------------------------------------------------------------------------------------------------
+# Thm 6.2: architectures where its bound is below the naive Π‖W_l‖²_op
+# ----------------------------------------------------------------------------------------------------
+
+#: Largest wide width of the Thm 6.2 families per budget. Thm 6.2's bound is below the naive
+#: ``Π ‖W_l‖²_op`` only at wide widths (issue 8; ``scripts/calibrate_thm62.py`` prints the table), and its
+#: trials stay cheap there because the narrow widths and the input dimension stay at 16–32 (one search
+#: step is ``O(m · s · d)`` flops; the ``d = 2`` sweep ``O(pieces · m · s)``), so these caps exceed
+#: ``Budget.max_width`` on purpose. The alternating family of depth 5 likewise exceeds ``max_depth``.
+THM62_MAX_WIDE = {"dev": 1024, "ci": 1024, "thorough": 4096}
+#: Search effort per family and budget (``samples``, ``restarts``, ``steps`` of ntk.lipschitz.lipschitz_search).
+THM62_EFFORT = {"dev": (96, 4, 15), "ci": (128, 6, 20), "thorough": (256, 8, 40)}
+
+
+def thm62_candidates(budget: Budget | str | None = None) -> list[dict[str, Any]]:
+    """Every Thm 6.2 scenario of the families the tests draw from, within ``budget`` (all widths and input
+    dimensions are powers of two; the calibration of ``THM62_C`` uses none):
+
+    * ``bottleneck``: ``[s, m, s, 1]``, ``k = 2``, ``s ∈ {16, 32}`` — the bound is ``∝ s m log m``, the naive
+      product ``∝ m²``;
+    * ``planar``: ``[2, m, 16, 1]``, ``k = 2`` — exact Lipschitz constant by the circle sweep;
+    * ``alternating``: ``[s, m, s, m, s, 1]``, ``k = 4`` (two wide layers) — bound ``∝ s² m² log² m``, naive
+      ``∝ m⁴``;
+    * ``alternating-3`` (thorough): ``[16, m, 16, m, 1]``, ``k = 3``.
+
+    ``m`` runs over powers of two from 128 to :data:`THM62_MAX_WIDE`. The caller keeps the informative ones
+    (``theorems.sec6.informative``: the bound below the naive product — generators do not import theorems)."""
+    b = _budget(budget)
+    top = THM62_MAX_WIDE[b.name]
+    samples, restarts, steps = THM62_EFFORT[b.name]
+    eff = {"samples": samples, "restarts": restarts, "steps": steps}
+    ms = [m for m in (128, 256, 512, 1024, 2048, 4096) if m <= top]
+    out = []
+    for m in ms:
+        for sn in (16, 32):
+            out.append({"family": "bottleneck", "widths": [sn, m, sn, 1], "k": 2, **eff})
+        out.append({"family": "planar", "widths": [2, m, 16, 1], "k": 2})
+        for sn in (16, 32):
+            if m <= 512 or b.name == "thorough":
+                out.append({"family": "alternating", "widths": [sn, m, sn, m, sn, 1], "k": 4, **eff})
+        if b.name == "thorough":
+            out.append({"family": "alternating-3", "widths": [16, m, 16, m, 1], "k": 3, **eff})
+    return out
+
+
+@st.composite
+def thm62_scenarios(draw, budget: Budget | str | None = None, *, keep=None):
+    """A Thm 6.2 scenario from :func:`thm62_candidates` (those with ``keep(s)`` true, e.g.
+    ``theorems.sec6.informative``) with a β preset (standard, He, LeCun). ValueError if none is kept."""
+    cands = [c for c in thm62_candidates(budget) if keep is None or keep(c)]
+    if not cands:
+        raise ValueError(f"no Thm 6.2 candidate scenario is kept within budget {_budget(budget).name!r}")
+    s = dict(draw(st.sampled_from(cands), label="thm62 scenario"))
+    s["betas"] = draw(st.sampled_from(["standard", "he", "lecun"]), label="betas")
+    return s

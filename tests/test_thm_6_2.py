@@ -1,109 +1,190 @@
 """Thm 6.2 — Lipschitz constant of the feature maps g_k (THEOREMS.md §3, Thm 6.2; theorems/sec6.py).
 
-Asymptotic statement with named constants THM62_C (upper constant; derived for k = 1, calibrated for
-k ≥ 2) and THM62_PROB_C (probability exponent), regime n_l ≥ THM62_N_MIN. Certified lower estimates of
-‖g_k‖_Lip (each a true lower bound) against the bound: an estimate above it refutes. Every trial records the
-naive bound Π‖W_l‖²_op; the sweeps record {"estimate", "bound", "naive"} so the report can plot all three,
-and the scaling laws in the widths (uniform widths; bottleneck [d, m, s, m] where the naive bound is loose).
+Asymptotic statement: ‖g_k‖²_Lip ≤ C · (Π_{l=0}^k n_l / min n_l) · Π_{l=1}^{k−1} log n_l · Π β_l² at probability
+≥ 1 − Σ e^{−THM62_PROB_C n_l}, with C = THM62_C1 (derived, k = 1) or THM62_C (calibrated on disjoint scenarios and
+seeds by scripts/calibrate_thm62.py, k ≥ 2), regime n_l ≥ THM62_N_MIN.
+
+The check can fail only where the bound is below the naive Π‖W_l‖²_op (a Lipschitz constant never exceeds the
+naive product): the main test draws only such architectures (generators.scenarios.thm62_scenarios kept by
+sec6.informative: bottleneck [s, m, s], planar [2, m, 16] with the *exact* constant, alternating
+[s, m, s, m, s]); the measured naive/bound ratios are recorded per trial (``naive_over_bound``) and tabled by
+scripts/calibrate_thm62.py. The quantity is a certified lower estimate (exact for d = 2): an estimate above the
+bound refutes; "verified" is given only where a certified upper bound (block product, or the exact value) is
+below the bound in the trials (sec6.run_bound_check), and the binomial power asks for 10×(1 − p) — thousands of
+trials at n_l = 16 — so most records say "not refuted" with the failure rate they could detect.
+
+Planted false variants (refuted in the ci profile): the bound without the Π n_l / min n_l factor; the constant
+moved ×2 past the slack measured on independent draws; the width exponent 1/2 instead of 1 (read by the width
+path from the statement's ``exponents["width"]``). Held-out margin of THM62_C (check "calibration margin").
 """
 
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+import pytest
+from hypothesis import given, settings
 
+from generators.scenarios import thm62_scenarios
 from generators.seeds import trial_rngs
 from theorems import constants as C
 from theorems import sec6
-from theorems.harness import record_exact, run_check
-from theorems.stats import fit_power_law
+from theorems.harness import record_exact
+from theorems.variants import plant
 
-from .helpers import assert_not_refuted, examples
+from .helpers import assert_not_refuted, assert_path, assert_planted_refuted, examples
 
-WINDOW = C.value("SCALING_EXPONENT_WINDOW")
-
-
-@st.composite
-def thm62_scenarios(draw):
-    """Architectures with hidden widths in [16, 128] (a bottleneck allowed anywhere), d ∈ [2, 64], k ∈ [1, L−1]."""
-    L = draw(st.integers(2, 4))
-    d = draw(st.sampled_from([2, 8, 32, 64]))
-    hidden = [draw(st.sampled_from([16, 32, 64, 128])) for _ in range(L - 1)]
-    k = draw(st.integers(1, L - 1))
-    return {"widths": [d] + hidden + [1], "k": k, "betas": draw(st.sampled_from(["he", "standard", "lecun"])),
-            "samples": 64, "ascent": 10}
+#: Trial caps (the planned binomial power needs ~7·10³ trials at n_l = 16; what the profile affords is used and
+#: the record says what it could detect). Search trials cost ~0.05–0.3 s, planar (d = 2, exact) ~5 ms.
+MAX_TRIALS = {"search": examples(3, 4, 40), "planar": examples(40, 120, 8000)}
 
 
-@given(s=thm62_scenarios())
-@settings(max_examples=examples(2, 4, 40))
-def test_bound_with_named_constants(ntk_context, s):
-    """Certified estimate² ≤ THM62_C · scale at probability ≥ 1 − Σ e^{−THM62_PROB_C n_l}."""
-    assert sec6.THM_6_2.in_regime(s), s
-    rec = run_check(ntk_context, "Thm 6.2", "bound", s)
+def _cap(s) -> int:
+    return MAX_TRIALS["planar" if s["widths"][0] == 2 else "search"]
+
+
+def _draws(ctx, s, name, trials, seed_offset=0):
+    return [sec6.sweep_point(s, g) for g in trial_rngs(ctx.session_seed + seed_offset, "Thm 6.2", name, s, trials)]
+
+
+# ------------------------------------------------------------------------- (1) where it can fail
+@given(s=thm62_scenarios(keep=sec6.informative))
+@settings(max_examples=examples(2, 4, 30))
+def test_bound_where_informative(ntk_context, s):
+    """Certified estimate² ≤ C · scale at probability ≥ 1 − Σ e^{−THM62_PROB_C n_l}, on architectures where the
+    bound is below the naive Π‖W_l‖²_op (asserted on the trials' mean: there the check can fail)."""
+    assert sec6.THM_6_2.in_regime(s) and sec6.informative(s), s
+    rec = sec6.run_bound_check(ntk_context, s, max_trials=_cap(s))
+    assert rec.measured["naive_over_bound"]["mean"] > 1.0, rec.measured["naive_over_bound"]
     assert_not_refuted(rec)
 
 
-def _draws(ctx, s, name, trials):
-    return [sec6.sweep_point(s, g) for g in trial_rngs(ctx.session_seed, "Thm 6.2", name, s, trials)]
+UNINFORMATIVE = [
+    {"widths": [64, 16, 16, 1], "k": 1, "betas": "he"},
+    {"widths": [8, 16, 16, 1], "k": 2, "betas": "standard"},
+    {"widths": [32, 16, 16, 16, 1], "k": 3, "betas": "lecun"},
+    {"widths": [2, 64, 16, 32, 1], "k": 3, "betas": "he"},
+]
 
 
-def test_exact_values_below_bound(ntk_context):
-    """d = 2: the *exact* ‖g_k‖_Lip (region enumeration) against the bound, k = 2, widths 16 (a handful of
-    draws at the fixed session seed; each violation would have probability ≤ 1 − stated)."""
-    s = {"widths": [2, 16, 16, 1], "k": 2, "betas": "he", "exact": True}
+@pytest.mark.parametrize("s", UNINFORMATIVE, ids=lambda s: f"{s['widths']}-k{s['k']}")
+def test_bound_at_narrow_widths(ntk_context, s):
+    """Narrow widths (the largest implied constants; the bound is *above* the naive product there, so the
+    event is certified by the block-product upper bound in every trial and a refutation is impossible —
+    recorded for the report's implied-constant table, not as a test with power)."""
+    s = {**s, "samples": 64, "restarts": 4, "steps": 15}
+    assert sec6.THM_6_2.in_regime(s) and not sec6.informative(s)
+    rec = sec6.run_bound_check(ntk_context, s, max_trials=examples(2, 3, 30))
+    assert rec.measured["certified_hold"]["min"] == 1.0, rec.measured
+    assert_not_refuted(rec)
+
+
+# ------------------------------------------------------------------ (2) the width law (exponents)
+#: Regime path of the width law: [2, m, 16] (exact constant by the circle sweep), k = 2, m doubling; the
+#: bound is below the naive product from m = 1024 on.
+PATH_M = [256, 512, 1024, 2048, 4096]
+PATH_TRIALS = examples(6, 8, 16)
+
+
+def _path(ctx, width_exponent):
+    sc = [{"widths": [2, m, 16, 1], "k": 2, "betas": "he"} for m in PATH_M]
+    assert all(sec6.THM_6_2.in_regime(s) for s in sc)
+    pts = [_draws(ctx, s, "width path", PATH_TRIALS) for s in sc]
+    est = np.array([[p["estimate"] for p in row] for row in pts])
+    implied = est / np.array([sec6.scale(s, width_exponent=width_exponent) for s in sc])[:, None]
+    nai = np.array([[p["naive"] for p in row] for row in pts])
+    return sc, est, implied, nai
+
+
+def test_width_law_along_a_path(ntk_context):
+    """The O-claim along a regime path that grows the wide width: the implied constant Lip²/scale (exact
+    Lip for d = 2, scale with the statement's width exponent) must not grow (exact slope interval at the
+    run's alpha, window SCALING_EXPONENT_WINDOW); the naive product's implied constant, for comparison, grows
+    like m (recorded)."""
+    e = sec6.THM_6_2.exponent("width")
+    sc, est, implied, nai = _path(ntk_context, e)
+    rec = assert_path(ntk_context, "Thm 6.2", "implied constant along the wide width (d = 2, exact)",
+                      {"widths": "[2, m, 16]", "k": 2, "m": PATH_M}, PATH_M, implied, side="upper", xlabel="m")
+    naive_implied = (nai / np.array([sec6.scale(s) for s in sc])[:, None]).mean(axis=1)
+    record_exact(ntk_context, "Thm 6.2", "naive bound along the wide width (reported)", {"m": PATH_M}, holds=True,
+                 verdict="reported", measured={"x": PATH_M, "naive_implied": naive_implied.tolist(),
+                                               "implied": implied.mean(axis=1).tolist(),
+                                               "naive_over_bound": (naive_implied / sec6.constant(sc[0])).tolist()},
+                 reason="naive Π‖W_l‖²/scale grows ≈ linearly in m; the exact Lip²/scale does not")
+    assert rec.verdict != "refuted"
+
+
+def test_planted_width_exponent_is_refuted(ntk_context):
+    """A false width law — the bound with (Π n_l / min n_l)^{1/2} — is refuted by the same path judge reading
+    the planted exponent: the implied constant Lip²/scale_{1/2} grows like √m / log m."""
+    var = plant("Thm 6.2", "width exponent 1/2", exponents={"width": 0.5})
+    e = var.exponents["width"]
+    _, _, implied, _ = _path(ntk_context, e)
+    rec = assert_path(ntk_context, "Thm 6.2", "implied constant along the wide width (d = 2, exact)",
+                      {"widths": "[2, m, 16]", "k": 2, "m": PATH_M, "width_exponent": e}, PATH_M, implied,
+                      side="upper", xlabel="m", variant=var)
+    assert_planted_refuted(rec)
+
+
+# ------------------------------------------------------------------------ (3) planted variants
+PLANT_SCENARIOS = [
+    {"family": "planar", "widths": [2, 1024, 16, 1], "k": 2, "betas": "standard"},
+    {"family": "bottleneck", "widths": [16, 512, 16, 1], "k": 2, "betas": "he", "samples": 64, "restarts": 4,
+     "steps": 15},
+]
+
+
+@pytest.mark.parametrize("s", PLANT_SCENARIOS, ids=lambda s: s["family"])
+def test_planted_bound_without_width_factor_is_refuted(ntk_context, s):
+    """The bound without the Π n_l / min n_l factor (C · Π log n_l · Π β_l²) is false by orders of magnitude;
+    the bound check refutes it."""
+    var = plant("Thm 6.2", "no Π n_l / min n_l factor", upper=lambda s_, **_: sec6.bound(s_) / sec6.width_factor(s_))
+    assert_planted_refuted(sec6.run_bound_check(ntk_context, s, max_trials=4, variant=var))
+
+
+@pytest.mark.parametrize("s", PLANT_SCENARIOS, ids=lambda s: s["family"])
+def test_planted_constant_past_its_slack_is_refuted(ntk_context, s):
+    """The constant moved ×2 past its measured slack at ``s`` (slack = bound / largest estimate² over 6
+    independent draws): the planted bound is half the largest estimate seen, false in most draws; the bound
+    check refutes it. The slack (how far the true statement sits from failing here) is in the record."""
+    pts = _draws(ntk_context, s, "slack", 6, seed_offset=7919)
+    slack = pts[0]["bound"] / max(p["estimate"] for p in pts)
+    factor = 1.0 / (2.0 * slack)
+    var = plant("Thm 6.2", f"constant ×{factor:.3g} (2× past the measured slack {slack:.3g})",
+                upper=lambda s_, **_: factor * sec6.bound(s_))
+    assert_planted_refuted(sec6.run_bound_check(ntk_context, s, max_trials=6, variant=var))
+
+
+# ----------------------------------------------------------------------- (4) calibrated constant
+HELD_OUT = [
+    {"widths": [16, 16, 16, 1], "k": 2, "betas": "standard"},
+    {"widths": [64, 16, 16, 1], "k": 2, "betas": "he"},
+    {"widths": [32, 16, 16, 16, 1], "k": 3, "betas": "standard"},
+    {"widths": [2, 16, 16, 1], "k": 2, "betas": "standard"},
+]
+
+
+@pytest.mark.parametrize("s", HELD_OUT, ids=lambda s: f"{s['widths']}-k{s['k']}")
+def test_calibrated_constant_keeps_its_margin(ntk_context, s):
+    """Held-out margin of THM62_C (calibrated on non-power-of-two widths and seed sec6.CALIBRATION_SEED): on the
+    tests' narrowest scenarios (the largest implied constants) the event estimate² ≤ (THM62_C / SAFETY)·scale
+    holds at the stated probability — refuted (and the test fails) when the margin drops below SAFETY too often."""
+    s = {**s, "samples": 64, "restarts": 4, "steps": 15}
     assert sec6.THM_6_2.in_regime(s)
-    pts = _draws(ntk_context, s, "exact", 4)
-    est = [p["estimate"] for p in pts]
-    b = pts[0]["bound"]
-    holds = max(est) <= b
-    record_exact(ntk_context, "Thm 6.2", "exact values (d = 2)", s, holds=holds, slack=(b - max(est)) / b,
-                 measured={"estimate": est, "bound": b, "naive": [p["naive"] for p in pts],
-                           "implied": [e / sec6.scale(s) for e in est]},
-                 reason=f"max exact Lip² {max(est):.4g} vs bound {b:.4g}")
-    assert holds
+    cap = examples(6, 12, 200) if s["widths"][0] != 2 else examples(40, 120, 2000)
+    from theorems.harness import run_check
+
+    rec = run_check(ntk_context, "Thm 6.2", "calibration margin", s, max_trials=cap)
+    assert_not_refuted(rec)
 
 
-def _sweep(ctx, name, scenarios, xs, xlabel, trials, implied_exponent, naive_exponent=None):
-    est, nai, bnd = [], [], []
-    for s in scenarios:
-        assert sec6.THM_6_2.in_regime(s), s
-        pts = _draws(ctx, s, name, trials)
-        est.append(float(np.mean([p["estimate"] for p in pts])))
-        nai.append(float(np.mean([p["naive"] for p in pts])))
-        bnd.append(pts[0]["bound"])
-    fit = fit_power_law(xs, est)
-    nfit = fit_power_law(xs, nai)
-    bfit = fit_power_law(xs, bnd)
-    # the statement bounds Lip² by the scale times the log factors: the fitted exponent of the estimate must not
-    # exceed the bound's own log-log slope over the same range (≈ implied_exponent + the logs' contribution)
-    holds = fit.exponent <= bfit.exponent + WINDOW and all(e <= b for e, b in zip(est, bnd))
-    record_exact(ctx, "Thm 6.2", name, {"scenarios": scenarios}, holds=holds, slack=bfit.exponent + WINDOW - fit.exponent,
-                 measured={"x": list(xs), "y": est, "xlabel": xlabel, "ylabel": "certified Lip² estimate (mean)",
-                           "exponent": fit.exponent, "ci_low": fit.ci_low, "ci_high": fit.ci_high,
-                           "estimate": est, "bound": bnd, "naive": nai, "naive_exponent": nfit.exponent,
-                           "naive_over_bound": [n / b for n, b in zip(nai, bnd)], "bound_exponent": bfit.exponent,
-                           "scale_exponent": implied_exponent},
-                 reason=f"slope of Lip² = {fit.exponent:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}] (bound's slope {bfit.exponent:.3f}: "
-                        f"scale exponent {implied_exponent} plus logs; "
-                        f"naive bound slope {nfit.exponent:.3f})")
-    return fit, nfit, holds
+def test_k1_constant_is_the_derived_one():
+    """k = 1 keeps its derived constant (Davidson–Szarek, THM62_C1 = (2 + √(2·THM62_PROB_C))²)."""
+    c = C.value("THM62_PROB_C")
+    assert C.value("THM62_C1") == pytest.approx((2.0 + np.sqrt(2.0 * c)) ** 2)
+    assert sec6.constant({"widths": [4, 16, 1], "k": 1}) == C.value("THM62_C1")
+    assert sec6.constant({"widths": [4, 16, 16, 1], "k": 2}) == C.value("THM62_C")
 
 
-def test_scaling_uniform_width(ntk_context):
-    """β = 1, widths [n, n, n, 1], k = 2: bound ∝ n² log n; Lip² estimate slope ≤ the bound's slope + window."""
-    ns = [16, 32, 64, 128]
-    sc = [{"widths": [n, n, n, 1], "k": 2, "betas": "standard", "samples": 64, "ascent": 10} for n in ns]
-    fit, _, holds = _sweep(ntk_context, "scaling: uniform width (k = 2)", sc, ns, "width n", 3, 2.0)
-    assert holds, fit
-
-
-def test_scaling_bottleneck_naive_is_loose(ntk_context):
-    """β = 1, widths [8, m, 16, m, 1], k = 3 (bottleneck 16 between two wide layers): the bound grows as
-    m² log m, the naive Π‖W_l‖²_op as m³ (asymptotically). The estimate's slope must be ≤ the bound's + window; the
-    naive bound's slope and the ratio naive²/bound are recorded for the report."""
-    ms = [16, 32, 64, 128, 256]
-    sc = [{"widths": [8, m, 16, m, 1], "k": 3, "betas": "standard", "samples": 64, "ascent": 10} for m in ms]
-    fit, nfit, holds = _sweep(ntk_context, "scaling: bottleneck [8, m, 16, m] (k = 3)", sc, ms, "wide width m", 3, 2.0)
-    assert holds, fit
-    # the naive bound's slope is recorded (naive_exponent), not asserted: at m ≤ 256 its m³ asymptotics are
-    # damped by the (√m + √16)² factors (measured ≈ 2.16), too close to Lip²'s slope for a robust assertion
+def test_bad_scenarios_are_rejected():
+    with pytest.raises(ValueError, match="k"):
+        sec6.scale({"widths": [4, 16, 16, 1], "k": 2.0})
