@@ -147,6 +147,7 @@ def lemma61_evidence(weights: Sequence[np.ndarray], k: int, rng: np.random.Gener
         "strict_regions": ex.strict_regions,
         "lps": ex.lps,
         "max_quotient": float(q.max()),
+        "max_certified_quotient": float((q - tol_q).max()),
         "max_excess": float(excess.max()),
         "quotients_below": bool(np.all(excess <= 0)),
         "witness_margin": float(margin[0]) if k > 1 else float("inf"),
@@ -159,6 +160,67 @@ def lemma61_evidence(weights: Sequence[np.ndarray], k: int, rng: np.random.Gener
         "empty_set": ex.strict_value is None,
         "lemma_equality": abs(rhs - ex.value) <= tol_v,
     }
+
+
+def lemma61_planar_evidence(weights: Sequence[np.ndarray], k: int, rng: np.random.Generator, *, pairs: int = 4000) -> dict:
+    """Lemma 6.1 on a *wide* ``d = 2`` network (beyond region enumeration): the right side by the circle sweep
+    (:func:`ntk.lipschitz.planar_lipschitz`, an algorithm independent of :mod:`ntk.regions`), the ``≤`` side by
+    sampled difference quotients (tolerance :func:`pair_tolerance`), the ``≥`` side by attainment: the sweep's
+    argmax is certified interior (:func:`ntk.lipschitz.certify_point`, recomputed there) and a finite difference
+    along its top right singular vector, with a step inside the certified ball, reproduces the value."""
+    Ws = [np.asarray(W, dtype=np.float64) for W in weights]
+    if Ws[0].shape[0] != 2:
+        raise ValueError(f"lemma61_planar_evidence needs d = 2, got d = {Ws[0].shape[0]}")
+    pl = planar_lipschitz(Ws, k)
+    th = rng.uniform(0.0, 2 * np.pi, pairs)
+    Z = np.stack([np.cos(th), np.sin(th)], axis=1) * rng.uniform(0.5, 2.0, (pairs, 1))
+    Zp = Z + rng.standard_normal((pairs, 2)) * np.where(np.arange(pairs) < pairs // 2, 1e-2, 1.0)[:, None]
+    q = np.linalg.norm(feature_map(Z, Ws, k) - feature_map(Zp, Ws, k), axis=1) / np.linalg.norm(Z - Zp, axis=1)
+    tol_q = pair_tolerance(Ws, k, Z, Zp)
+    tol_v = 2.0 * (Ws[k - 1].shape[1] + 2) * EPS * max(pl.value, 1e-300)
+    excess = q - (pl.value + tol_q + tol_v)
+    z = pl.argmax
+    v, ok, ratio = certify_point(Ws, k, z)
+    J, m = ntk.pattern_jacobian(z[None, :], Ws, k)
+    u = np.linalg.svd(J[0])[2][0] if pl.value > 0 else np.array([1.0, 0.0])
+    # a step h·u moves every g_l (l < k) by at most h Π‖W_q‖; inside the margin no unit changes sign
+    lip_pre = float(np.prod([np.linalg.norm(W, 2) for W in Ws[: max(k - 1, 1)]])) if k > 1 else 1.0
+    h = 0.25 * float(m[0]) / lip_pre if k > 1 else 1.0
+    fd = float(np.linalg.norm(feature_map((z + h * u)[None, :], Ws, k) - feature_map(z[None, :], Ws, k)) / h)
+    tol_fd = float(pair_tolerance(Ws, k, (z + h * u)[None, :], z[None, :])[0]) + tol_v
+    attained = (pl.value == 0 and float(q.max()) == 0.0) or (ok and abs(v - pl.value) <= tol_v and abs(fd - pl.value) <= tol_fd)
+    rhs = 0.0 if pl.strict_value is None else pl.strict_value
+    return {"exact": pl.value, "strict_value": pl.strict_value, "pieces": pl.pieces, "max_quotient": float(q.max()),
+            "max_certified_quotient": float((q - tol_q).max()), "max_excess": float(excess.max()),
+            "quotients_below": bool(np.all(excess <= 0)), "witness_ratio": ratio,
+            "witness_jac_norm": v, "fd_quotient": fd, "tol_value": tol_v, "tol_fd": tol_fd, "attained": bool(attained),
+            "empty_set": pl.strict_value is None, "lemma_equality": abs(rhs - pl.value) <= tol_v}
+
+
+#: Planted false variants of Lemma 6.1 (issue 8 item 5): each replaces the right side of the lemma.
+#: ``one region``: the Jacobian norm at one generic input suffices; ``all active``: the chain with every unit
+#: active, ``‖W_kᵀ ⋯ W_1ᵀ‖`` (the linear network); ``naive``: ``Π ‖W_l‖_op`` (true only as an upper bound).
+def lemma61_planted_rhs(weights: Sequence[np.ndarray], k: int, variant: str, rng: np.random.Generator) -> float:
+    Ws = [np.asarray(W, dtype=np.float64) for W in weights]
+    if variant == "one region":
+        z = rng.standard_normal((1, Ws[0].shape[0]))
+        J, _ = ntk.pattern_jacobian(z, Ws, k)
+        return float(np.linalg.norm(J[0], 2))
+    if variant == "all active":
+        J = Ws[0].T
+        for W in Ws[1:k]:
+            J = W.T @ J
+        return float(np.linalg.norm(J, 2))
+    if variant == "naive":
+        return ntk.naive_lipschitz_upper(Ws, k)
+    raise ValueError(f"unknown Lemma 6.1 variant {variant!r}; known: 'one region', 'all active', 'naive'")
+
+
+def lemma61_refutes(evidence: Mapping, rhs: float) -> bool:
+    """A planted right side is refuted by *certified* evidence: below a sampled difference quotient (a true
+    lower bound of ‖g_k‖_Lip) or above the exact value (circle sweep / region enumeration), past the tolerances."""
+    tol = evidence["tol_value"]
+    return bool(rhs * (1.0 + 1e-12) < evidence["max_certified_quotient"] - tol or rhs > evidence["exact"] + 2 * tol)
 
 
 def degenerate_weights(weights: Sequence[np.ndarray], column: int = 0) -> list[np.ndarray]:
