@@ -429,7 +429,9 @@ def datasets(draw, budget: Budget | str | None = None, *, law: DataLaw | SearchS
 #: trials stay cheap there because the narrow widths and the input dimension stay at 16–32 (one search
 #: step is ``O(m · s · d)`` flops; the ``d = 2`` sweep ``O(pieces · m · s)``), so these caps exceed
 #: ``Budget.max_width`` on purpose. The alternating family of depth 5 likewise exceeds ``max_depth``.
-THM62_MAX_WIDE = {"dev": 1024, "ci": 1024, "thorough": 4096}
+THM62_MAX_WIDE = {"dev": 1024, "ci": 1024, "thorough": 4096}  # the alternating family: ≤ 256 outside thorough
+#: ... and of the ``d = 2`` family, whose exact trials cost ``O(m)`` pieces of ``O(s)`` work each (≈ 50 ms at 4096).
+THM62_MAX_WIDE_PLANAR = {"dev": 4096, "ci": 4096, "thorough": 16384}
 #: Search effort per family and budget (``samples``, ``restarts``, ``steps`` of ntk.lipschitz.lipschitz_search).
 THM62_EFFORT = {"dev": (96, 4, 15), "ci": (128, 6, 20), "thorough": (256, 8, 40)}
 
@@ -440,7 +442,8 @@ def thm62_candidates(budget: Budget | str | None = None) -> list[dict[str, Any]]
 
     * ``bottleneck``: ``[s, m, s, 1]``, ``k = 2``, ``s ∈ {16, 32}`` — the bound is ``∝ s m log m``, the naive
       product ``∝ m²``;
-    * ``planar``: ``[2, m, 16, 1]``, ``k = 2`` — exact Lipschitz constant by the circle sweep;
+    * ``planar``: ``[2, m, 16, 1]``, ``k = 2`` — exact Lipschitz constant by the circle sweep (``m`` up to
+      :data:`THM62_MAX_WIDE_PLANAR`);
     * ``alternating``: ``[s, m, s, m, s, 1]``, ``k = 4`` (two wide layers) — bound ``∝ s² m² log² m``, naive
       ``∝ m⁴``;
     * ``alternating-3`` (thorough): ``[16, m, 16, m, 1]``, ``k = 3``.
@@ -451,14 +454,16 @@ def thm62_candidates(budget: Budget | str | None = None) -> list[dict[str, Any]]
     top = THM62_MAX_WIDE[b.name]
     samples, restarts, steps = THM62_EFFORT[b.name]
     eff = {"samples": samples, "restarts": restarts, "steps": steps}
-    ms = [m for m in (128, 256, 512, 1024, 2048, 4096) if m <= top]
     out = []
-    for m in ms:
+    for m in (128, 256, 512, 1024, 2048, 4096, 8192, 16384):
+        if m <= THM62_MAX_WIDE_PLANAR[b.name]:
+            out.append({"family": "planar", "widths": [2, m, 16, 1], "k": 2})
+        if m > top:
+            continue
         for sn in (16, 32):
             out.append({"family": "bottleneck", "widths": [sn, m, sn, 1], "k": 2, **eff})
-        out.append({"family": "planar", "widths": [2, m, 16, 1], "k": 2})
         for sn in (16, 32):
-            if m <= 512 or b.name == "thorough":
+            if m <= 256 or b.name == "thorough":
                 out.append({"family": "alternating", "widths": [sn, m, sn, m, sn, 1], "k": 4, **eff})
         if b.name == "thorough":
             out.append({"family": "alternating-3", "widths": [16, m, 16, m, 1], "k": 3, **eff})
