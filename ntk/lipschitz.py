@@ -4,8 +4,14 @@
 ``A_{1→k-1}(z)`` (no zero pre-activation) its Jacobian is the pattern Jacobian
 ``J(g_k)(z) = W_kᵀ Σ_{k−1}(z) W_{k−1}ᵀ ⋯ Σ_1(z) W_1ᵀ`` (exact). Hence:
 
-* every ``‖J(g_k)(z)‖_op`` at such a point is a certified *lower* bound of ``‖g_k‖_Lip``;
-* ``Π_{l≤k} ‖W_l‖_op`` is a certified *upper* bound (the naive bound of Thm 6.2's discussion).
+* every ``‖J(g_k)(z)‖_op`` at such a point is a certified *lower* bound of ``‖g_k‖_Lip``
+  (:func:`certify_point` recomputes it at one input and checks the margin against rounding);
+  :func:`lipschitz_lower_estimate` (sampling + (1+1)-ES) and the stronger :func:`lipschitz_search`
+  (smoothed-pattern ascent, boundary crossings) search for large ones;
+* ``Π_{l≤k} ‖W_l‖_op`` is a certified *upper* bound (the naive bound of Thm 6.2's discussion), and
+  :func:`certified_lipschitz_upper` a smaller one (two-layer blocks bounded over every pattern,
+  :func:`pair_norm_bound`);
+* for ``d = 2`` :func:`planar_lipschitz` computes ``‖g_k‖_Lip`` exactly by a sweep of the unit circle.
 
 ``g_k`` is positively homogeneous (``g_k(cz) = c g_k(z)``, ``c > 0``), so its Jacobian is constant
 along rays and inputs can be searched on the unit sphere.

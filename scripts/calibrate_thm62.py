@@ -4,8 +4,9 @@
 
 The calibration data are disjoint from the tests' (theorems/sec6.py, "calibration of THM62_C"): session seed
 ``sec6.CALIBRATION_SEED`` and check name ``sec6.CALIBRATION_CHECK`` (the tests' trial seeds come from other
-session seeds and check names), and architectures whose widths and input dimensions are never powers of two
-(``sec6.CALIBRATION_WIDTHS``, ``sec6.CALIBRATION_DIMS``), while every width and dimension the tests use is one.
+session seeds and check names), and architectures whose hidden widths and input dimensions are never powers of
+two but d = 2 (``sec6.CALIBRATION_WIDTHS``, ``sec6.CALIBRATION_DIMS``), while every width and dimension the
+tests use is one (asserted by tests/test_thm_6_2.py::test_calibration_data_are_disjoint_from_the_tests).
 
 * THM62_C = SAFETY × (largest implied constant lower²/scale over all calibration draws with k ≥ 2), rounded up
   to two significant digits (theorems.calibration.SAFETY = 3). The lower estimate is exact for d = 2 (circle
