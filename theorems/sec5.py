@@ -162,6 +162,12 @@ def thm51_min_width(law: str, N: int, k: int, r: int, delta: float, p: float, ve
     def prob(m):
         s = {"law": {"name": law}, "N": N, "k": k, "r": r, "delta": delta, "widths": [m] * k + [wide_threshold(N, delta)]}
         return thm51_probability(s, version)
+    return _smallest_width(prob, p)
+
+
+def _smallest_width(prob, p: float) -> int:
+    """Smallest integer width ``m ≥ 4`` with ``prob(m) ≥ p`` (``prob`` nondecreasing in ``m``): doubling, then
+    bisection."""
     hi = 8
     while prob(hi) < p:
         hi *= 2
@@ -470,16 +476,7 @@ def lem55_in_regime(s: Mapping) -> bool:
 def lem55_min_width(law: str, N: int, k: int, r: int, p: float) -> int:
     """Smallest common width ``m`` (``d = n_1 = … = n_k = m``) with Lemma 5.5's stated probability ``≥ p``."""
     base = {"law": {"name": law}, "N": N, "k": k, "r": r}
-    def prob(m):
-        return lem55_probability({**base, "widths": [m] * (k + 1)})
-    hi = 8
-    while prob(hi) < p:
-        hi *= 2
-    lo = hi // 2
-    while lo < hi:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if prob(mid) >= p else (mid + 1, hi)
-    return lo
+    return _smallest_width(lambda m: lem55_probability({**base, "widths": [m] * (k + 1)}), p)
 
 
 def lem55_scenario(law: str, N: int, k: int, r: int, preset: str = "standard", *, width: int | None = None,
